@@ -1,0 +1,82 @@
+"""CSV and XLSX exports that never let a spreadsheet evaluate text typed by a person.
+
+Every exporter builds rows and hands them to csv_response() or xlsx_response(); both pass each
+cell through safe_cell(), so the formula-injection rule (OWASP ASVS 1.2.10) lives in one place.
+"""
+
+import csv
+import datetime
+import io
+import re
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "|", "%")
+# Control characters other than tab/newline are invalid in XLSX and pointless in CSV.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_cell(value):
+    """Numbers, dates and booleans pass through; text that could start a formula gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | datetime.date | datetime.datetime):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        text = "'" + text
+    return _CONTROL.sub("", text)
+
+
+def _filename(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "export"
+
+
+def csv_bytes(header, rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    # BOM so Excel opens UTF-8 text (names with accents) correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(header, rows, title="Export") -> bytes:
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([safe_cell(h) for h in header])
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                # openpyxl treats any string starting with "=" as a formula; pin every string as text.
+                cell.data_type = TYPE_STRING
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(filename)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def csv_response(header, rows, filename) -> HttpResponse:
+    return download_response(csv_bytes(header, rows), f"{filename}.csv", "text/csv; charset=utf-8")
+
+
+def xlsx_response(header, rows, filename, title="Export") -> HttpResponse:
+    return download_response(
+        xlsx_bytes(header, rows, title), f"{filename}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

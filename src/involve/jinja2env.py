@@ -1,0 +1,45 @@
+"""The Jinja2 environment for Involve's pages: NHS.UK design system macros plus a few globals."""
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+
+from involve.core import forms as form_helpers
+
+
+def url(name, *args, **kwargs):
+    return reverse(name, args=args, kwargs=kwargs)
+
+
+def local_datetime(value, fmt="%-d %B %Y, %H:%M"):
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime(fmt)
+
+
+def date(value, fmt="%-d %B %Y"):
+    if value is None:
+        return ""
+    return value.strftime(fmt)
+
+
+def environment(**options):
+    # Django built a FileSystemLoader over DIRS and <app>/jinja2/; the design system macros come after it.
+    options["loader"] = ChoiceLoader([options["loader"], PackageLoader("nhsuk_frontend_jinja")])
+    # The macros test optional parameters with attribute chains, which DebugUndefined breaks.
+    options["undefined"] = ChainableUndefined
+    options.setdefault("extensions", []).append("jinja2.ext.do")
+    env = Environment(**options)
+    env.globals.update(
+        static=static,
+        url=url,
+        field_kind=form_helpers.field_kind,
+        field_id=form_helpers.field_id,
+        date_parts=form_helpers.date_parts,
+        selected_values=form_helpers.selected_values,
+        error_list=form_helpers.error_list,
+    )
+    env.filters.update(local_datetime=local_datetime, date=date, intcomma=intcomma)
+    return env

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("involve.core.urls")),
+    path("organisations/", include("involve.organisations.urls")),
+    path("audit/", include("involve.audit.urls")),
+    path("accounts/", include("allauth.urls")),
+]
+
+handler400 = "involve.core.views.bad_request"
+handler403 = "involve.core.views.permission_denied"
+handler404 = "involve.core.views.page_not_found"
+handler500 = "involve.core.views.server_error"
