@@ -7,6 +7,7 @@ from django.utils import timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from involve.core import forms as form_helpers
+from involve.core.navigation import items_for as nav_items
 
 
 def url(name, *args, **kwargs):
@@ -40,6 +41,7 @@ def environment(**options):
         date_parts=form_helpers.date_parts,
         selected_values=form_helpers.selected_values,
         error_list=form_helpers.error_list,
+        nav_items=nav_items,
     )
     env.filters.update(local_datetime=local_datetime, date=date, intcomma=intcomma)
     return env
