@@ -50,6 +50,8 @@ class Access:
 
     @cached_property
     def memberships(self):
+        if not self.user.is_authenticated:
+            return []
         return list(Membership.objects.filter(user=self.user).select_related("organisation"))
 
 

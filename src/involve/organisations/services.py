@@ -95,9 +95,12 @@ def _invitation_link(request, user):
     from allauth.account.adapter import get_adapter
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
+    from allauth.core import context
 
     key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
-    return get_adapter(request).get_reset_password_from_key_url(key)
+    # allauth reads the request from its own context (set by its middleware in a real request).
+    with context.request_context(request):
+        return get_adapter().get_reset_password_from_key_url(key)
 
 
 @transaction.atomic

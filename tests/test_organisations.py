@@ -1,0 +1,117 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from involve.audit.models import AuditEvent
+from involve.organisations import services
+from involve.organisations.models import Membership, Organisation, Role, Succession
+
+from .factories import make_member, make_organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subtree_follows_the_hierarchy(cast):
+    subtree = set(Organisation.objects.subtree(cast.org_a))
+    assert subtree == {cast.org_a, cast.org_a_trust}
+    assert set(Organisation.objects.subtree(cast.region)) == {cast.region, cast.org_a, cast.org_b, cast.org_a_trust}
+
+
+def test_moving_an_organisation_moves_its_subtree(cast):
+    services.organisation_update(by=cast.a_administrator, organisation=cast.org_a, parent=cast.org_b)
+    cast.org_a_trust.refresh_from_db()
+    assert set(Organisation.objects.subtree(cast.org_b)) == {cast.org_b, cast.org_a, cast.org_a_trust}
+    assert cast.org_a_trust.ancestor_ids() == [cast.national.pk, cast.region.pk, cast.org_b.pk, cast.org_a.pk]
+
+
+def test_an_organisation_cannot_sit_below_itself(cast):
+    with pytest.raises(ValidationError):
+        services.organisation_update(by=None, organisation=cast.org_a, parent=cast.org_a_trust)
+    cast.org_a.refresh_from_db()
+    assert cast.org_a.parent == cast.region
+
+
+def test_create_writes_an_audit_event(cast):
+    org = services.organisation_create(by=cast.a_administrator, name="Gamma Trust", kind="trust", parent=cast.org_a,
+                                       ods_code=" rgg ")
+    event = AuditEvent.objects.get(action="organisation.create", target_id=str(org.pk))
+    assert org.ods_code == "RGG"
+    assert event.actor_id == cast.a_administrator.pk
+    assert event.new["name"] == "Gamma Trust" and event.new["parent"] == cast.org_a.pk
+
+
+def test_update_audits_only_what_changed(cast):
+    services.organisation_update(by=cast.a_administrator, organisation=cast.org_a, name="NHS Alpha and Omega ICB")
+    event = AuditEvent.objects.filter(action="organisation.update").latest("id")
+    assert event.old == {"name": "NHS Alpha ICB"} and event.new == {"name": "NHS Alpha and Omega ICB"}
+
+
+def test_ods_codes_are_unique(cast):
+    with pytest.raises(ValidationError):
+        services.organisation_create(by=None, name="Copy", kind="icb", ods_code="QAA")
+
+
+def test_lineage_rolls_predecessors_into_successors(cast):
+    ccg1 = make_organisation("Old CCG 1", Organisation.Kind.CCG, parent=cast.region)
+    ccg2 = make_organisation("Old CCG 2", Organisation.Kind.CCG, parent=cast.region)
+    older = make_organisation("Older PCT", Organisation.Kind.OTHER, parent=cast.region)
+    july = datetime.date(2022, 7, 1)
+    services.succession_record(by=None, predecessor=ccg1, successor=cast.org_a, effective_date=july)
+    services.succession_record(by=None, predecessor=ccg2, successor=cast.org_a, effective_date=july)
+    services.succession_record(by=None, predecessor=older, successor=ccg1, effective_date=datetime.date(2013, 4, 1))
+    assert services.lineage_ids(cast.org_a) == {cast.org_a.pk, ccg1.pk, ccg2.pk, older.pk}
+    assert services.lineage_ids(cast.org_b) == {cast.org_b.pk}
+
+
+def test_succession_cycles_are_refused(cast):
+    services.succession_record(by=None, predecessor=cast.org_b, successor=cast.org_a,
+                               effective_date=datetime.date(2022, 7, 1))
+    with pytest.raises(ValidationError):
+        services.succession_record(by=None, predecessor=cast.org_a, successor=cast.org_b,
+                                   effective_date=datetime.date(2023, 7, 1))
+    assert Succession.objects.count() == 1
+
+
+def test_the_last_administrator_cannot_be_demoted_or_removed(cast):
+    admin = Membership.objects.get(user=cast.a_administrator)
+    with pytest.raises(ValidationError):
+        services.membership_update(by=cast.a_administrator, membership=admin, role=Role.VIEWER,
+                                   equality_data_access=False)
+    with pytest.raises(ValidationError):
+        services.membership_remove(by=cast.a_administrator, membership=admin)
+    admin.refresh_from_db()
+    assert admin.role == Role.ADMINISTRATOR
+
+
+def test_role_change_and_removal_are_audited(cast):
+    second = make_member(cast.org_a, Role.ADMINISTRATOR)
+    membership = Membership.objects.get(user=second)
+    services.membership_update(by=cast.a_administrator, membership=membership, role=Role.CONTRIBUTOR,
+                               equality_data_access=True)
+    services.membership_remove(by=cast.a_administrator, membership=membership)
+    update, remove = AuditEvent.objects.filter(action__startswith="membership.").order_by("id")
+    assert update.old == {"role": "administrator", "equality_data_access": False}
+    assert update.new == {"role": "contributor", "equality_data_access": True}
+    assert remove.action == "membership.remove" and remove.target_label == second.email
+    assert not Membership.objects.filter(user=second).exists()
+
+
+def test_invite_creates_the_account_once(cast, rf, mailoutbox):
+    request = rf.get("/")
+    services.member_invite(by=cast.a_administrator, request=request, organisation=cast.org_a,
+                           email="New.Person@Example.nhs.uk", role=Role.CONTRIBUTOR)
+    with pytest.raises(ValidationError):
+        services.member_invite(by=cast.a_administrator, request=request, organisation=cast.org_a,
+                               email="new.person@example.nhs.uk", role=Role.VIEWER)
+    membership = Membership.objects.get(user__email="new.person@example.nhs.uk")
+    assert membership.role == Role.CONTRIBUTOR
+    assert not membership.user.has_usable_password()
+    assert AuditEvent.objects.filter(action="membership.invite", target_label="new.person@example.nhs.uk").exists()
+
+
+def test_inviting_an_existing_person_adds_a_membership(cast, rf, mailoutbox):
+    services.member_invite(by=cast.b_administrator, request=rf.get("/"), organisation=cast.org_b,
+                           email=cast.a_viewer.email, role=Role.VIEWER)
+    assert set(Membership.objects.filter(user=cast.a_viewer).values_list("organisation", flat=True)) == {
+        cast.org_a.pk, cast.org_b.pk}
