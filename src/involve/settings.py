@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "involve.core",
     "involve.organisations",
     "involve.audit",
+    "involve.engagement",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,496 @@
+"""The engagement record: programmes, decisions with their duty-to-involve assessment, activities,
+evidence, VCSE partners and improvement objectives.
+
+Every record belongs to one organisation (LegalDuty is national reference data; an AudienceTag with
+no organisation is one of the national defaults every organisation can use).
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+
+from involve.organisations.models import Organisation
+
+https_only = URLValidator(schemes=["https"], message="Enter a web address that starts with https://")
+
+
+class Method(models.TextChoices):
+    """How an activity involved people (domain.md §7)."""
+
+    WORKSHOP = "workshop", "Workshop"
+    FOCUS_GROUP = "focus_group", "Focus group"
+    SURVEY = "survey", "Survey"
+    CONSULTATION = "consultation", "Consultation"
+    PUBLIC_MEETING = "public_meeting", "Public meeting"
+    ONLINE_DISCUSSION = "online_discussion", "Online discussion or tweet chat"
+    OUTREACH = "outreach", "Outreach or community event"
+    FIFTEEN_STEPS = "fifteen_steps", "15 Steps visit"
+    ALWAYS_EVENT = "always_event", "Always Event co-design"
+    PANEL = "panel", "Panel or assembly meeting"
+    INTERVIEWS = "interviews", "Interviews"
+    OTHER = "other", "Other"
+
+
+class LadderLevel(models.TextChoices):
+    """Level on the participation ladder, lowest first (domain.md §6.2)."""
+
+    INFORM = "inform", "Inform"
+    CONSULT = "consult", "Consult"
+    INVOLVE = "involve", "Involve"
+    COLLABORATE = "collaborate", "Collaborate or co-design"
+    CO_PRODUCE = "co_produce", "Co-produce"
+
+
+class Programme(models.Model):
+    """A strand of work such as Cancer, Maternity, Mental health or Urgent care."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="programmes")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_programme_name")]
+
+    class PersonalData:
+        none = ["id", "organisation", "name", "description", "created_at", "updated_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class ImprovementObjective(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        OFF_TRACK = "off_track", "Off track"
+        ACHIEVED = "achieved", "Achieved"
+        STOPPED = "stopped", "Stopped"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    # A person who signs in, or a named owner who does not (a team, a post, a partner).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    owner_name = models.CharField("owner (if not a user)", max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    target_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["target_date", "title", "pk"]
+
+    class PersonalData:
+        personal = ["owner", "owner_name"]
+        none = ["id", "organisation", "programme", "title", "description", "status", "target_date",
+                "created_at", "updated_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def owner_label(self):
+        if self.owner_id:
+            return self.owner.display_name
+        return self.owner_name
+
+
+class Milestone(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    objective = models.ForeignKey(ImprovementObjective, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due_date = models.DateField()
+    done_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+
+    class PersonalData:
+        none = ["id", "organisation", "objective", "title", "due_date", "done_date"]
+
+    def __str__(self):
+        return self.title
+
+
+class LegalDutyQuerySet(models.QuerySet):
+    def valid_on(self, on_date):
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_date)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on_date)
+        )
+
+
+class LegalDuty(models.Model):
+    """A statutory duty that may apply to a decision. Dated, because the law changes (s14Z2 → s14Z45).
+
+    National reference data, not owned by an organisation; seeded by migration 0002.
+    """
+
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    # Organisation.Kind values this duty binds, for example ["icb"].
+    applies_to = models.JSONField(default=list, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    source_url = models.URLField(blank=True, max_length=500)
+
+    objects = LegalDutyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code", "valid_from"]
+        verbose_name_plural = "legal duties"
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="unique_legal_duty_code_from"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+                name="legal_duty_dates_in_order",
+            ),
+        ]
+
+    class PersonalData:
+        none = ["id", "code", "title", "applies_to", "valid_from", "valid_to", "description", "source_url"]
+
+    def __str__(self):
+        return f"{self.code}: {self.title}"
+
+    def applies_to_kind(self, kind) -> bool:
+        return not self.applies_to or kind in self.applies_to
+
+
+class AudienceTag(models.Model):
+    """A group an activity aims to reach: seldom-heard and inclusion-health groups.
+
+    Tags without an organisation are the national defaults (migration 0002); an organisation may
+    add its own and retire them (active=False) without losing the history of activities.
+    """
+
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="audience_tags")
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    inclusion_health = models.BooleanField(
+        "inclusion health group", default=False,
+        help_text="Socially excluded people who typically have very poor health outcomes",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_audience_tag_name"),
+            models.UniqueConstraint(fields=["name"], condition=Q(organisation__isnull=True),
+                                    name="unique_national_audience_tag_name"),
+        ]
+
+    class PersonalData:
+        none = ["id", "organisation", "name", "description", "inclusion_health", "active"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_national(self):
+        return self.organisation_id is None
+
+
+class Decision(models.Model):
+    """A decision or proposal, with the assessment of whether the duty to involve applies and how it was met.
+    """
+
+    class Kind(models.TextChoices):
+        STRATEGIC_PLAN = "strategic_plan", "Strategic plan"
+        SERVICE_CHANGE = "service_change", "Service change"
+        PROCUREMENT = "procurement", "Procurement"
+        OPERATIONAL = "operational", "Operational decision"
+
+    class Answer(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_YET = "not_yet", "Not yet known"
+
+    class DutyStatus(models.TextChoices):
+        NOT_SCREENED = "not_screened", "Not screened"
+        NOT_APPLICABLE = "not_applicable", "Duty does not apply"
+        PLAN_IN_PROGRESS = "plan_in_progress", "Involvement plan in progress"
+        INVOLVEMENT_COMPLETE = "involvement_complete", "Involvement complete"
+        FEEDBACK_GIVEN = "feedback_given", "Feedback given"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="decisions")
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="decisions")
+    title = models.CharField(max_length=200)
+    reference = models.CharField(max_length=50, blank=True,
+                                 help_text="Your own reference, for example a paper number")
+    decision_maker = models.CharField(max_length=200, blank=True,
+                                      help_text="The board or committee that decides")
+    kind = models.CharField("type of decision", max_length=20, choices=Kind.choices)
+    planned_date = models.DateField("planned decision date", null=True, blank=True)
+    actual_date = models.DateField("date the decision was taken", null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    # The duty-to-involve assessment (domain.md §4.2).
+    affects_services = models.CharField(
+        "affects how services are delivered or the range of services", max_length=10, choices=Answer.choices,
+        default=Answer.NOT_YET,
+    )
+    affects_rationale = models.TextField("reasons", blank=True)
+    duties = models.ManyToManyField(LegalDuty, blank=True, related_name="decisions")
+    substantial_variation = models.CharField(
+        "substantial development or variation", max_length=10, choices=Answer.choices, default=Answer.NOT_YET,
+        help_text="If yes, the local authority scrutiny committee must be consulted (s244)",
+    )
+    scrutiny_consulted_on = models.DateField("scrutiny committee consulted on", null=True, blank=True)
+    eia_reference = models.CharField("equality impact assessment reference", max_length=200, blank=True)
+    health_inequalities = models.TextField("how health inequalities were considered", blank=True)
+    plan_audiences = models.ManyToManyField("AudienceTag", blank=True, related_name="planned_for_decisions")
+    plan_methods = models.JSONField(default=list, blank=True)  # Method values
+    plan_starts = models.DateField("involvement starts", null=True, blank=True)
+    plan_ends = models.DateField("involvement ends", null=True, blank=True)
+    plan_notes = models.TextField("involvement plan", blank=True)
+    feedback_changes = models.TextField("how feedback changed the proposal", blank=True)
+    duty_status = models.CharField(max_length=24, choices=DutyStatus.choices, default=DutyStatus.NOT_SCREENED)
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    screened_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-planned_date", "title", "pk"]
+        indexes = [models.Index(fields=["organisation", "duty_status"], name="decision_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan_ends__isnull=True) | Q(plan_starts__isnull=True)
+                | Q(plan_ends__gte=F("plan_starts")),
+                name="decision_plan_dates_in_order",
+            ),
+        ]
+
+    class PersonalData:
+        personal = ["screened_by"]
+        none = [
+            "id", "organisation", "programme", "title", "reference", "decision_maker", "kind", "planned_date",
+            "actual_date", "summary", "affects_services", "affects_rationale", "substantial_variation",
+            "scrutiny_consulted_on", "eia_reference", "health_inequalities", "plan_methods", "plan_starts",
+            "plan_ends", "plan_notes", "feedback_changes", "duty_status", "created_at", "updated_at",
+            "screened_at",
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def decision_date(self):
+        """The date the decision was taken, else when it is planned."""
+        return self.actual_date or self.planned_date
+
+    @property
+    def duty_applies(self):
+        return self.affects_services == self.Answer.YES
+
+    @property
+    def plan_method_labels(self):
+        return [Method(m).label for m in self.plan_methods if m in Method.values]
+
+    @property
+    def warnings(self):
+        """Warnings computed by selectors.with_warnings(); empty when the queryset was not annotated."""
+        from .selectors import warnings_for
+
+        return warnings_for(self)
+
+
+class VCSEPartner(models.Model):
+    """A voluntary, community or social enterprise organisation, or local Healthwatch, we work with."""
+
+    class Kind(models.TextChoices):
+        VCSE = "vcse", "VCSE organisation"
+        HEALTHWATCH = "healthwatch", "Local Healthwatch"
+        OTHER = "other", "Other partner"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="vcse_partners")
+    name = models.CharField(max_length=200)
+    kind = models.CharField("type of partner", max_length=20, choices=Kind.choices, default=Kind.VCSE)
+    contact_email = models.EmailField(
+        "contact email address", blank=True, help_text="The organisation's shared address, not a person's",
+    )
+    website = models.URLField(blank=True, max_length=500, validators=[https_only])
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = "VCSE partner"
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_partner_name")]
+
+    class PersonalData:
+        # Meant for a shared mailbox, but people type their own address in, so treated as personal.
+        personal = ["contact_email"]
+        none = ["id", "organisation", "name", "kind", "website", "description", "created_at", "updated_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class TermsOfEngagement(models.Model):
+    """One agreed version of how we work with a partner."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(VCSEPartner, on_delete=models.CASCADE, related_name="terms")
+    version = models.CharField(max_length=20)
+    agreed_on = models.DateField("agreed on")
+    review_on = models.DateField("review due", null=True, blank=True)
+    document_url = models.URLField("link to the document", blank=True, max_length=500,
+                                   validators=[https_only])
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-agreed_on", "-pk"]
+        verbose_name_plural = "terms of engagement"
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "version"], name="unique_terms_version"),
+            models.CheckConstraint(
+                condition=Q(review_on__isnull=True) | Q(review_on__gte=F("agreed_on")),
+                name="terms_review_after_agreed",
+            ),
+        ]
+
+    class PersonalData:
+        none = ["id", "organisation", "partner", "version", "agreed_on", "review_on", "document_url",
+                "summary"]
+
+    def __str__(self):
+        return f"{self.partner} – version {self.version}"
+
+
+class Activity(models.Model):
+    """Something done with patients and the public: a workshop, a survey, a 15 Steps visit…"""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="activities")
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="activities")
+    decisions = models.ManyToManyField(Decision, blank=True, related_name="activities")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    method = models.CharField(max_length=24, choices=Method.choices)
+    ladder_level = models.CharField("level of participation", max_length=16, choices=LadderLevel.choices)
+    starts_on = models.DateField("start date")
+    ends_on = models.DateField("end date", null=True, blank=True)
+    location = models.CharField("place", max_length=200, blank=True)
+    online = models.BooleanField("held online", default=False)
+    partners = models.ManyToManyField(VCSEPartner, blank=True, related_name="activities")
+    public_partners = models.PositiveIntegerField("patient and public partners involved", default=0)
+    public_partner_roles = models.TextField("their roles", blank=True, help_text="Roles only, not names")
+    audiences_targeted = models.ManyToManyField(AudienceTag, blank=True, related_name="targeted_by")
+    audiences_reached = models.ManyToManyField(AudienceTag, blank=True, related_name="reached_by")
+    participants = models.PositiveIntegerField("people who took part", null=True, blank=True)
+    responses = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField("cost (£)", max_digits=12, decimal_places=2, null=True, blank=True,
+                               validators=[MinValueValidator(0)])
+    outputs = models.TextField(blank=True, help_text="Reports and other things the activity produced")
+    # Closing the loop: what we told the people who took part, when and how.
+    feedback_what = models.TextField("feedback given to participants", blank=True)
+    feedback_given_on = models.DateField("feedback given on", null=True, blank=True)
+    feedback_how = models.CharField("how the feedback was given", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "title", "pk"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["organisation", "starts_on"], name="activity_org_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="activity_dates_in_order",
+            ),
+            models.CheckConstraint(condition=Q(cost__isnull=True) | Q(cost__gte=0),
+                                   name="activity_cost_not_negative"),
+        ]
+
+    class PersonalData:
+        none = [
+            "id", "organisation", "programme", "title", "description", "method", "ladder_level", "starts_on",
+            "ends_on", "location", "online", "public_partners", "public_partner_roles", "participants",
+            "responses", "cost", "outputs", "feedback_what", "feedback_given_on", "feedback_how",
+            "created_at", "updated_at",
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def feedback_given(self):
+        return self.feedback_given_on is not None
+
+    @property
+    def place_label(self):
+        if self.online and self.location:
+            return f"{self.location} and online"
+        return "Online" if self.online else self.location
+
+
+class Evidence(models.Model):
+    """A file or a link that shows what was done, attached to one decision or one activity.
+
+    Uploads, their checks and downloads live in evidence.py and views_documents.py.
+    """
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evidence")
+    # PROTECT: evidence may be needed in a legal challenge, so removing it is a deliberate act.
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="evidence")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="evidence")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    url = models.URLField("web address", blank=True, max_length=2000, validators=[https_only])
+    # The storage name is random (set by the upload service); the person's file name is kept apart.
+    file = models.FileField(upload_to="evidence/", blank=True, max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    dated = models.DateField(help_text="The date of what it evidences, for example the date of the meeting")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["dated", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(decision__isnull=False) & Q(activity__isnull=True))
+                | (Q(decision__isnull=True) & Q(activity__isnull=False)),
+                name="evidence_exactly_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["file", "link"]), name="evidence_kind_valid"),
+        ]
+
+    class PersonalData:
+        personal = ["created_by"]
+        none = ["id", "organisation", "decision", "activity", "title", "kind", "url", "file", "original_name",
+                "content_type", "size", "sha256", "dated", "description", "created_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def owner(self):
+        return self.decision if self.decision_id else self.activity
