@@ -26,10 +26,11 @@ def safe_cell(value):
         if isinstance(value, datetime.datetime) and value.tzinfo is not None:
             return value.astimezone(datetime.UTC).replace(tzinfo=None)
         return value
-    text = str(value)
+    # Strip control characters first, so that one cannot hide a trigger behind it.
+    text = _CONTROL.sub("", str(value))
     if text.startswith(FORMULA_TRIGGERS):
         text = "'" + text
-    return _CONTROL.sub("", text)
+    return text
 
 
 def _filename(name: str) -> str:

@@ -1,0 +1,55 @@
+import csv
+import datetime
+import io
+
+import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from involve.core.exports import FORMULA_TRIGGERS, csv_bytes, safe_cell, xlsx_bytes
+
+PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1+1",
+            "=1+1", "%0A=1"]
+
+
+def _csv_cells(content):
+    return [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for cell in row]
+
+
+def _xlsx_cells(content):
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [cell for row in sheet.iter_rows() for cell in row]
+
+
+def test_every_formula_trigger_is_neutralised_in_csv():
+    cells = _csv_cells(csv_bytes(["Comment"], [[p] for p in PAYLOADS]))
+    assert all(not c.startswith(FORMULA_TRIGGERS) for c in cells)
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells
+
+
+def test_xlsx_has_no_formula_cells_and_numbers_stay_numbers():
+    cells = _xlsx_cells(xlsx_bytes(["Comment", "Count", "Date"], [[p, -3, datetime.date(2026, 4, 1)] for p in PAYLOADS]))
+    assert not [c for c in cells if c.data_type == "f"]
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert all(not t.startswith(FORMULA_TRIGGERS) for t in texts)
+    assert [c.value for c in cells if c.column == 2][1:] == [-3] * len(PAYLOADS)
+
+
+def test_a_control_character_cannot_hide_a_formula():
+    assert safe_cell("\x01=1+1") == "'=1+1"
+
+
+@given(st.text())
+def test_no_exported_text_can_start_a_formula(text):
+    value = safe_cell(text)
+    assert not value.startswith(FORMULA_TRIGGERS)
+    # Nothing else changes: the text minus control characters, with at most one quote in front.
+    kept = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32)
+    assert value in (kept, "'" + kept)
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=5))
+def test_csv_round_trips_ordinary_text(row):
+    cells = _csv_cells(csv_bytes(["h"] * len(row), [row]))[len(row):]
+    assert len(cells) == len(row)
+    assert all(not c.startswith(FORMULA_TRIGGERS) for c in cells)
