@@ -1,5 +1,5 @@
 # Involve: the two commands a person needs are `make demo` and `make test` (see README.md).
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/involve/core/static/vendor

@@ -115,3 +115,45 @@ def test_inviting_an_existing_person_adds_a_membership(cast, rf, mailoutbox):
                            email=cast.a_viewer.email, role=Role.VIEWER)
     assert set(Membership.objects.filter(user=cast.a_viewer).values_list("organisation", flat=True)) == {
         cast.org_a.pk, cast.org_b.pk}
+
+
+XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_names_are_escaped_on_every_page_that_shows_them(cast, client_for, payload):
+    from django.urls import reverse
+
+    services.organisation_update(by=None, organisation=cast.org_a, name=f"Alpha {payload}")
+    cast.a_viewer.first_name = payload
+    cast.a_viewer.save()
+    admin = client_for(cast.a_administrator)
+    pages = [
+        admin.get(reverse("home")),
+        admin.get(reverse("organisations:list")),
+        admin.get(reverse("organisations:detail", args=[cast.org_a.pk])),
+        admin.get(reverse("organisations:members")),
+        admin.get(reverse("audit:list")),
+        client_for(cast.a_viewer).get(reverse("account_settings")),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert payload not in html, response.request["PATH_INFO"]
+
+
+@pytest.mark.parametrize("name", ["organisations:list", "organisations:members"])
+def test_list_query_counts_do_not_grow_with_rows(cast, client_for, django_assert_max_num_queries, name):
+    from django.urls import reverse
+
+    client = client_for(cast.a_administrator)
+    for i in range(3):
+        make_member(cast.org_a, Role.VIEWER)
+        make_organisation(f"Small trust {i}", Organisation.Kind.TRUST, parent=cast.org_a)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse(name))
+    for i in range(40):
+        make_member(cast.org_a, Role.VIEWER)
+        make_organisation(f"More trust {i}", Organisation.Kind.TRUST, parent=cast.org_a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse(name))
