@@ -18,6 +18,9 @@ def _django(*args):
 
 
 def _prepare_database():
+    from django.conf import settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     _django("migrate", "--no-input", "-v", "0")
     _django("createcachetable")
 
@@ -28,7 +31,6 @@ def demo(argv):
     if settings.PRODUCTION:
         sys.exit("involve demo loads demo accounts with a known password, so it refuses to run in production.")
     address = argv[0] if argv else "127.0.0.1:8000"
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     print(f"Database: {settings.DATABASES['default']['NAME']}")
     _prepare_database()
     from involve.demo import DEMO_PASSWORD, load

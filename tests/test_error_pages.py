@@ -1,0 +1,34 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_address_gets_the_designed_page(cast, client_for):
+    response = client_for(cast.a_viewer).get("/no/such/page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Page not found" in html and "nhsuk-header" in html
+
+
+def test_forbidden_gets_the_designed_page(cast, client_for):
+    response = client_for(cast.a_viewer).get(reverse("organisations:members"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "You cannot do that" in html and "nhsuk-header" in html
+
+
+def test_server_error_gets_the_designed_page_and_no_details(cast, client_for, monkeypatch):
+    from involve.core import views
+
+    def broken(request):
+        raise RuntimeError("secret detail: DATABASE password=hunter2")
+
+    monkeypatch.setattr(views, "render", lambda *a, **k: broken(None))
+    client = client_for(cast.a_viewer)
+    client.raise_request_exception = False
+    response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in html
+    assert "hunter2" not in html and "Traceback" not in html and "RuntimeError" not in html
