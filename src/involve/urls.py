@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("involve.core.urls")),
     path("organisations/", include("involve.organisations.urls")),
     path("audit/", include("involve.audit.urls")),
+    path("engagement/", include("involve.engagement.urls")),
     path("accounts/", include("allauth.urls")),
 ]
 

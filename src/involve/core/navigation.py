@@ -6,6 +6,10 @@ from involve.organisations.permissions import Action
 
 NAVIGATION = [
     ("home", "Home", "home", Action.VIEW),
+    ("engagement:decision_list", "Decisions", "decisions", Action.VIEW),
+    ("engagement:activity_list", "Activities", "activities", Action.VIEW),
+    ("engagement:programme_list", "Programmes", "programmes", Action.VIEW),
+    ("engagement:partner_list", "Partners", "partners", Action.VIEW),
     ("organisations:list", "Organisations", "organisations", Action.VIEW),
     ("organisations:members", "Members", "members", Action.MANAGE_MEMBERS),
     ("audit:list", "Audit log", "audit", Action.VIEW_AUDIT),

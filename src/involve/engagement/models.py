@@ -6,9 +6,11 @@ no organisation is one of the national defaults every organisation can use).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from involve.organisations.models import Organisation
 
@@ -76,8 +78,9 @@ class ImprovementObjective(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     # A person who signs in, or a named owner who does not (a team, a post, a partner).
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     owner_name = models.CharField("owner (if not a user)", max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     target_date = models.DateField(null=True, blank=True)
@@ -89,8 +92,17 @@ class ImprovementObjective(models.Model):
 
     class PersonalData:
         personal = ["owner", "owner_name"]
-        none = ["id", "organisation", "programme", "title", "description", "status", "target_date",
-                "created_at", "updated_at"]
+        none = [
+            "id",
+            "organisation",
+            "programme",
+            "title",
+            "description",
+            "status",
+            "target_date",
+            "created_at",
+            "updated_at",
+        ]
 
     def __str__(self):
         return self.title
@@ -149,7 +161,8 @@ class LegalDuty(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "valid_from"], name="unique_legal_duty_code_from"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True)
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
                 | Q(valid_to__gte=F("valid_from")),
                 name="legal_duty_dates_in_order",
             ),
@@ -172,12 +185,14 @@ class AudienceTag(models.Model):
     add its own and retire them (active=False) without losing the history of activities.
     """
 
-    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="audience_tags")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audience_tags"
+    )
     name = models.CharField(max_length=120)
     description = models.CharField(max_length=300, blank=True)
     inclusion_health = models.BooleanField(
-        "inclusion health group", default=False,
+        "inclusion health group",
+        default=False,
         help_text="Socially excluded people who typically have very poor health outcomes",
     )
     active = models.BooleanField(default=True)
@@ -186,8 +201,11 @@ class AudienceTag(models.Model):
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="unique_audience_tag_name"),
-            models.UniqueConstraint(fields=["name"], condition=Q(organisation__isnull=True),
-                                    name="unique_national_audience_tag_name"),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(organisation__isnull=True),
+                name="unique_national_audience_tag_name",
+            ),
         ]
 
     class PersonalData:
@@ -224,13 +242,16 @@ class Decision(models.Model):
         FEEDBACK_GIVEN = "feedback_given", "Feedback given"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="decisions")
-    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="decisions")
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
     title = models.CharField(max_length=200)
-    reference = models.CharField(max_length=50, blank=True,
-                                 help_text="Your own reference, for example a paper number")
-    decision_maker = models.CharField(max_length=200, blank=True,
-                                      help_text="The board or committee that decides")
+    reference = models.CharField(
+        max_length=50, blank=True, help_text="Your own reference, for example a paper number"
+    )
+    decision_maker = models.CharField(
+        max_length=200, blank=True, help_text="The board or committee that decides"
+    )
     kind = models.CharField("type of decision", max_length=20, choices=Kind.choices)
     planned_date = models.DateField("planned decision date", null=True, blank=True)
     actual_date = models.DateField("date the decision was taken", null=True, blank=True)
@@ -238,13 +259,18 @@ class Decision(models.Model):
 
     # The duty-to-involve assessment (domain.md §4.2).
     affects_services = models.CharField(
-        "affects how services are delivered or the range of services", max_length=10, choices=Answer.choices,
+        "affects how services are delivered or the range of services",
+        max_length=10,
+        choices=Answer.choices,
         default=Answer.NOT_YET,
     )
     affects_rationale = models.TextField("reasons", blank=True)
     duties = models.ManyToManyField(LegalDuty, blank=True, related_name="decisions")
     substantial_variation = models.CharField(
-        "substantial development or variation", max_length=10, choices=Answer.choices, default=Answer.NOT_YET,
+        "substantial development or variation",
+        max_length=10,
+        choices=Answer.choices,
+        default=Answer.NOT_YET,
         help_text="If yes, the local authority scrutiny committee must be consulted (s244)",
     )
     scrutiny_consulted_on = models.DateField("scrutiny committee consulted on", null=True, blank=True)
@@ -257,8 +283,9 @@ class Decision(models.Model):
     plan_notes = models.TextField("involvement plan", blank=True)
     feedback_changes = models.TextField("how feedback changed the proposal", blank=True)
     duty_status = models.CharField(max_length=24, choices=DutyStatus.choices, default=DutyStatus.NOT_SCREENED)
-    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     screened_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -269,7 +296,8 @@ class Decision(models.Model):
         indexes = [models.Index(fields=["organisation", "duty_status"], name="decision_org_status")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(plan_ends__isnull=True) | Q(plan_starts__isnull=True)
+                condition=Q(plan_ends__isnull=True)
+                | Q(plan_starts__isnull=True)
                 | Q(plan_ends__gte=F("plan_starts")),
                 name="decision_plan_dates_in_order",
             ),
@@ -278,15 +306,47 @@ class Decision(models.Model):
     class PersonalData:
         personal = ["screened_by"]
         none = [
-            "id", "organisation", "programme", "title", "reference", "decision_maker", "kind", "planned_date",
-            "actual_date", "summary", "affects_services", "affects_rationale", "substantial_variation",
-            "scrutiny_consulted_on", "eia_reference", "health_inequalities", "plan_methods", "plan_starts",
-            "plan_ends", "plan_notes", "feedback_changes", "duty_status", "created_at", "updated_at",
+            "id",
+            "organisation",
+            "programme",
+            "title",
+            "reference",
+            "decision_maker",
+            "kind",
+            "planned_date",
+            "actual_date",
+            "summary",
+            "affects_services",
+            "affects_rationale",
+            "substantial_variation",
+            "scrutiny_consulted_on",
+            "eia_reference",
+            "health_inequalities",
+            "plan_methods",
+            "plan_starts",
+            "plan_ends",
+            "plan_notes",
+            "feedback_changes",
+            "duty_status",
+            "created_at",
+            "updated_at",
             "screened_at",
         ]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        errors = {}
+        if self.actual_date and self.actual_date > timezone.localdate():
+            errors["actual_date"] = (
+                "The date the decision was taken cannot be in the future. If it has not "
+                "been taken yet, give the planned decision date instead"
+            )
+        if self.plan_starts and self.plan_ends and self.plan_ends < self.plan_starts:
+            errors["plan_ends"] = "The date involvement ends must be on or after the date it starts"
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def decision_date(self):
@@ -321,7 +381,9 @@ class VCSEPartner(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField("type of partner", max_length=20, choices=Kind.choices, default=Kind.VCSE)
     contact_email = models.EmailField(
-        "contact email address", blank=True, help_text="The organisation's shared address, not a person's",
+        "contact email address",
+        blank=True,
+        help_text="The organisation's shared address, not a person's",
     )
     website = models.URLField(blank=True, max_length=500, validators=[https_only])
     description = models.TextField(blank=True)
@@ -350,8 +412,9 @@ class TermsOfEngagement(models.Model):
     version = models.CharField(max_length=20)
     agreed_on = models.DateField("agreed on")
     review_on = models.DateField("review due", null=True, blank=True)
-    document_url = models.URLField("link to the document", blank=True, max_length=500,
-                                   validators=[https_only])
+    document_url = models.URLField(
+        "link to the document", blank=True, max_length=500, validators=[https_only]
+    )
     summary = models.TextField(blank=True)
 
     class Meta:
@@ -366,19 +429,34 @@ class TermsOfEngagement(models.Model):
         ]
 
     class PersonalData:
-        none = ["id", "organisation", "partner", "version", "agreed_on", "review_on", "document_url",
-                "summary"]
+        none = [
+            "id",
+            "organisation",
+            "partner",
+            "version",
+            "agreed_on",
+            "review_on",
+            "document_url",
+            "summary",
+        ]
 
     def __str__(self):
         return f"{self.partner} – version {self.version}"
+
+    def clean(self):
+        if self.agreed_on and self.review_on and self.review_on < self.agreed_on:
+            raise ValidationError(
+                {"review_on": "The review date must be on or after the date the terms were agreed"}
+            )
 
 
 class Activity(models.Model):
     """Something done with patients and the public: a workshop, a survey, a 15 Steps visit…"""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="activities")
-    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="activities")
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
     decisions = models.ManyToManyField(Decision, blank=True, related_name="activities")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -395,8 +473,9 @@ class Activity(models.Model):
     audiences_reached = models.ManyToManyField(AudienceTag, blank=True, related_name="reached_by")
     participants = models.PositiveIntegerField("people who took part", null=True, blank=True)
     responses = models.PositiveIntegerField(null=True, blank=True)
-    cost = models.DecimalField("cost (£)", max_digits=12, decimal_places=2, null=True, blank=True,
-                               validators=[MinValueValidator(0)])
+    cost = models.DecimalField(
+        "cost (£)", max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     outputs = models.TextField(blank=True, help_text="Reports and other things the activity produced")
     # Closing the loop: what we told the people who took part, when and how.
     feedback_what = models.TextField("feedback given to participants", blank=True)
@@ -414,20 +493,48 @@ class Activity(models.Model):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="activity_dates_in_order",
             ),
-            models.CheckConstraint(condition=Q(cost__isnull=True) | Q(cost__gte=0),
-                                   name="activity_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="activity_cost_not_negative"
+            ),
         ]
 
     class PersonalData:
         none = [
-            "id", "organisation", "programme", "title", "description", "method", "ladder_level", "starts_on",
-            "ends_on", "location", "online", "public_partners", "public_partner_roles", "participants",
-            "responses", "cost", "outputs", "feedback_what", "feedback_given_on", "feedback_how",
-            "created_at", "updated_at",
+            "id",
+            "organisation",
+            "programme",
+            "title",
+            "description",
+            "method",
+            "ladder_level",
+            "starts_on",
+            "ends_on",
+            "location",
+            "online",
+            "public_partners",
+            "public_partner_roles",
+            "participants",
+            "responses",
+            "cost",
+            "outputs",
+            "feedback_what",
+            "feedback_given_on",
+            "feedback_how",
+            "created_at",
+            "updated_at",
         ]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The end date must be on or after the start date"
+        if self.starts_on and self.feedback_given_on and self.feedback_given_on < self.starts_on:
+            errors["feedback_given_on"] = "Feedback can only be given once the activity has started"
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def feedback_given(self):
@@ -452,10 +559,12 @@ class Evidence(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evidence")
     # PROTECT: evidence may be needed in a legal challenge, so removing it is a deliberate act.
-    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="evidence")
-    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="evidence")
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     url = models.URLField("web address", blank=True, max_length=2000, validators=[https_only])
@@ -468,8 +577,9 @@ class Evidence(models.Model):
     dated = models.DateField(help_text="The date of what it evidences, for example the date of the meeting")
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["dated", "pk"]
@@ -485,8 +595,23 @@ class Evidence(models.Model):
 
     class PersonalData:
         personal = ["created_by"]
-        none = ["id", "organisation", "decision", "activity", "title", "kind", "url", "file", "original_name",
-                "content_type", "size", "sha256", "dated", "description", "created_at"]
+        none = [
+            "id",
+            "organisation",
+            "decision",
+            "activity",
+            "title",
+            "kind",
+            "url",
+            "file",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "dated",
+            "description",
+            "created_at",
+        ]
 
     def __str__(self):
         return self.title

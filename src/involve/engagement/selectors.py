@@ -1,0 +1,361 @@
+"""Reads for the engagement pages: the warnings on decisions, list annotations and timelines.
+
+Warnings are computed in the list query itself (annotations and EXISTS subqueries), so a page of
+fifty decisions costs the same number of queries as a page of one.
+"""
+
+import dataclasses
+import datetime
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Activity, Decision, Evidence, Milestone, TermsOfEngagement
+
+# The duty applies and the decision is this close (or already past) with no involvement evidence.
+WARNING_WINDOW_DAYS = 60
+
+
+@dataclasses.dataclass(frozen=True)
+class DecisionWarning:
+    code: str
+    label: str
+    explanation: str
+
+
+NO_EVIDENCE = DecisionWarning(
+    "no_evidence",
+    "No involvement evidence",
+    f"The duty to involve applies and the decision is due within {WARNING_WINDOW_DAYS} days or has been "
+    "taken, but no activity is linked and no evidence is attached.",
+)
+LATE_EVIDENCE = DecisionWarning(
+    "late_evidence",
+    "Evidence dated after the decision",
+    "Some evidence, or a linked activity, is dated after the decision, so it cannot have informed it.",
+)
+NO_FEEDBACK = DecisionWarning(
+    "no_feedback",
+    "Feedback to participants missing",
+    "A linked activity has no record of the feedback given to the people who took part.",
+)
+WARNINGS = [NO_EVIDENCE, LATE_EVIDENCE, NO_FEEDBACK]
+WARNINGS_BY_CODE = {w.code: w for w in WARNINGS}
+
+
+def _today(today=None):
+    return today or timezone.localdate()
+
+
+def with_warnings(queryset, *, today=None):
+    """Annotate decisions with decision_on and one boolean per warning (warn_no_evidence, …)."""
+    today = _today(today)
+    links = Activity.decisions.through.objects.filter(decision_id=OuterRef("pk"))
+    has_activity = Exists(links)
+    has_evidence = Exists(Evidence.objects.filter(decision_id=OuterRef("pk")))
+    late_activity = Exists(links.filter(activity__starts_on__gt=OuterRef("decision_on")))
+    late_own_evidence = Exists(
+        Evidence.objects.filter(decision_id=OuterRef("pk"), dated__gt=OuterRef("decision_on"))
+    )
+    late_activity_evidence = Exists(
+        Evidence.objects.filter(activity__decisions=OuterRef("pk"), dated__gt=OuterRef("decision_on"))
+    )
+    activity_without_feedback = Exists(links.filter(activity__feedback_given_on__isnull=True))
+    return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date"))).annotate(
+        warn_no_evidence=Case(
+            When(
+                Q(affects_services=Decision.Answer.YES)
+                & Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
+                & ~has_activity
+                & ~has_evidence,
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        warn_late_evidence=Case(
+            When(late_activity, then=Value(True)),
+            When(late_own_evidence, then=Value(True)),
+            When(late_activity_evidence, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        warn_no_feedback=Case(
+            When(
+                (Q(actual_date__lte=today) | Q(duty_status=Decision.DutyStatus.INVOLVEMENT_COMPLETE))
+                & activity_without_feedback,
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def filter_warning(queryset, code):
+    """Only annotated decisions carrying a warning: one of them by code, or any ("any")."""
+    if code == "any":
+        return queryset.filter(
+            Q(warn_no_evidence=True) | Q(warn_late_evidence=True) | Q(warn_no_feedback=True)
+        )
+    if code in WARNINGS_BY_CODE:
+        return queryset.filter(**{f"warn_{code}": True})
+    return queryset
+
+
+def warnings_for(decision) -> list[DecisionWarning]:
+    return [w for w in WARNINGS if getattr(decision, f"warn_{w.code}", False)]
+
+
+def decision_list(queryset):
+    return with_warnings(queryset.select_related("organisation", "programme"))
+
+
+def activity_list(queryset, *, today=None):
+    today = _today(today)
+    return queryset.select_related("organisation", "programme").annotate(
+        n_decisions=Subquery(
+            Activity.decisions.through.objects.filter(activity_id=OuterRef("pk"))
+            .order_by()
+            .values("activity_id")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        # Once an activity is over, the people who took part should hear what happened next.
+        feedback_due=Case(
+            When(
+                Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today),
+                feedback_given_on__isnull=True,
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def _count(model, field):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(**{field: OuterRef("pk")})
+            .order_by()
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def programme_list(queryset):
+    return queryset.select_related("organisation").annotate(
+        n_decisions=_count(Decision, "programme"),
+        n_activities=_count(Activity, "programme"),
+    )
+
+
+def programme_warning_counts(programme_ids) -> dict[int, int]:
+    """How many of each programme's decisions carry a warning: one query for a whole page."""
+    rows = filter_warning(with_warnings(Decision.objects.filter(programme_id__in=programme_ids)), "any")
+    counts = rows.order_by().values("programme_id").annotate(n=Count("pk"))
+    return dict(counts.values_list("programme_id", "n"))
+
+
+def partner_list(queryset):
+    latest = TermsOfEngagement.objects.filter(partner_id=OuterRef("pk")).order_by("-agreed_on", "-pk")
+    through = Activity.partners.through
+    return queryset.select_related("organisation").annotate(
+        n_activities=Coalesce(
+            Subquery(
+                through.objects.filter(vcsepartner_id=OuterRef("pk"))
+                .order_by()
+                .values("vcsepartner_id")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        terms_version=Subquery(latest.values("version")[:1]),
+        terms_agreed_on=Subquery(latest.values("agreed_on")[:1]),
+        terms_review_on=Subquery(latest.values("review_on")[:1]),
+    )
+
+
+def partner_status(partner, today=None):
+    """A short label for the state of a partner's latest terms of engagement (needs partner_list())."""
+    today = _today(today)
+    if not partner.terms_version:
+        return "No terms agreed"
+    if partner.terms_review_on and partner.terms_review_on < today:
+        return "Review overdue"
+    return None
+
+
+def duties_for(organisation, on_date=None):
+    """The legal duties that may apply to a decision of this organisation on this date."""
+    from .models import LegalDuty
+
+    on_date = on_date or timezone.localdate()
+    ids = [d.pk for d in LegalDuty.objects.valid_on(on_date) if d.applies_to_kind(organisation.kind)]
+    return LegalDuty.objects.filter(pk__in=ids)
+
+
+@dataclasses.dataclass
+class TimelineEntry:
+    date: datetime.date | None
+    kind: str
+    title: str
+    detail: str = ""
+    url: str | None = None
+    external: bool = False
+    order: int = 0
+
+
+def _sorted(entries):
+    # Undated entries (a decision with no date yet) go last; same-day entries keep a sensible order.
+    return sorted(entries, key=lambda e: (e.date is None, e.date or datetime.date.max, e.order, e.title))
+
+
+def _activity_entries(activity):
+    url = reverse("engagement:activity_detail", args=[activity.pk])
+    detail = f"{activity.get_method_display()}, {activity.get_ladder_level_display().lower()}"
+    if activity.ends_on and activity.ends_on != activity.starts_on:
+        detail += f", until {activity.ends_on:%-d %B %Y}"
+    entries = [TimelineEntry(activity.starts_on, "Activity", activity.title, detail, url, order=2)]
+    if activity.feedback_given_on:
+        entries.append(
+            TimelineEntry(
+                activity.feedback_given_on,
+                "Feedback to participants",
+                activity.title,
+                activity.feedback_how,
+                url,
+                order=4,
+            )
+        )
+    return entries
+
+
+def _evidence_entry(evidence):
+    return TimelineEntry(
+        evidence.dated,
+        "Evidence",
+        evidence.title,
+        "Link" if evidence.kind == Evidence.Kind.LINK else (evidence.original_name or "File"),
+        evidence.url if evidence.kind == Evidence.Kind.LINK and evidence.url else None,
+        external=evidence.kind == Evidence.Kind.LINK,
+        order=3,
+    )
+
+
+def _decision_entries(decision):
+    url = reverse("engagement:decision_detail", args=[decision.pk])
+    maker = decision.decision_maker
+    entries = []
+    if decision.actual_date:
+        entries.append(
+            TimelineEntry(decision.actual_date, "Decision taken", decision.title, maker, url, order=5)
+        )
+    if decision.planned_date and decision.planned_date != decision.actual_date:
+        label = "Decision planned" if not decision.actual_date else "Decision originally planned"
+        entries.append(TimelineEntry(decision.planned_date, label, decision.title, maker, url, order=5))
+    if not decision.actual_date and not decision.planned_date:
+        entries.append(TimelineEntry(None, "Decision (no date yet)", decision.title, maker, url, order=5))
+    if decision.scrutiny_consulted_on:
+        entries.append(
+            TimelineEntry(
+                decision.scrutiny_consulted_on,
+                "Scrutiny committee consulted",
+                decision.title,
+                "",
+                url,
+                order=1,
+            )
+        )
+    if decision.screened_at:
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(decision.screened_at),
+                "Screened for the duty to involve",
+                decision.title,
+                decision.get_duty_status_display(),
+                url,
+                order=0,
+            )
+        )
+    return entries
+
+
+def decision_timeline(decision):
+    activities = list(decision.activities.all())
+    evidence = Evidence.objects.filter(Q(decision=decision) | Q(activity__in=activities)).distinct()
+    entries = _decision_entries(decision)
+    for activity in activities:
+        entries += _activity_entries(activity)
+    entries += [_evidence_entry(e) for e in evidence]
+    return _sorted(entries)
+
+
+def programme_timeline(programme):
+    decisions = list(programme.decisions.all())
+    activities = list(programme.activities.all())
+    evidence = Evidence.objects.filter(Q(decision__in=decisions) | Q(activity__in=activities))
+    entries = []
+    for decision in decisions:
+        entries += _decision_entries(decision)
+    for activity in activities:
+        entries += _activity_entries(activity)
+    entries += [_evidence_entry(e) for e in evidence]
+    objectives_url = reverse("engagement:programme_detail", args=[programme.pk])
+    for milestone in Milestone.objects.filter(objective__programme=programme).select_related("objective"):
+        entries.append(
+            TimelineEntry(
+                milestone.due_date,
+                "Milestone due",
+                milestone.title,
+                milestone.objective.title,
+                objectives_url,
+                order=6,
+            )
+        )
+        if milestone.done_date:
+            entries.append(
+                TimelineEntry(
+                    milestone.done_date,
+                    "Milestone done",
+                    milestone.title,
+                    milestone.objective.title,
+                    objectives_url,
+                    order=6,
+                )
+            )
+    for objective in programme.objectives.all():
+        if objective.target_date:
+            entries.append(
+                TimelineEntry(
+                    objective.target_date,
+                    "Objective target date",
+                    objective.title,
+                    objective.get_status_display(),
+                    objectives_url,
+                    order=7,
+                )
+            )
+    return _sorted(entries)
