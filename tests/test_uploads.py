@@ -307,6 +307,18 @@ def test_good_files_of_every_allowed_type_are_accepted(settings, key):
         assert checked.content == data
 
 
+def test_a_cut_off_image_is_refused_even_after_weasyprint_is_imported():
+    # WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when imported.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    for name, data in (("a.png", image_bytes("PNG")), ("a.jpg", image_bytes("JPEG"))):
+        with pytest.raises(ValidationError, match="cannot be opened"):
+            uploads.check_upload(upload(name, data[: len(data) * 2 // 3]))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
 def test_images_lose_their_metadata():
     name, data, _ = good_files()["jpg"]
     assert Image.open(io.BytesIO(data)).getexif().get(0x8825)

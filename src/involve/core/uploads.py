@@ -22,10 +22,12 @@ The file's name is only ever shown to people (after sanitise_filename()); on dis
 random name (secrets.token_hex) under a folder chosen by the caller.
 """
 
+import contextlib
 import hashlib
 import io
 import re
 import secrets
+import threading
 import unicodedata
 import zipfile
 import zlib
@@ -37,7 +39,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps
+from django.utils.functional import lazy
+from PIL import Image, ImageFile, ImageOps
 
 
 @dataclass(frozen=True)
@@ -309,9 +312,26 @@ def _check_zip(data: bytes, kinds) -> FileKind:
     return kind
 
 
+_PILLOW_FLAG = threading.Lock()
+
+
+@contextlib.contextmanager
+def _truncated_images_refused():
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True when it is imported, after
+    # which Pillow quietly pads a cut-off image with grey. Uploads must be whole, so the flag is
+    # held at False while an upload is decoded.
+    with _PILLOW_FLAG:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _reencode_image(data: bytes, kind: FileKind) -> bytes:
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _truncated_images_refused(), Image.open(io.BytesIO(data)) as image:
             if image.format != {"png": "PNG", "jpeg": "JPEG"}[kind.key]:
                 raise _damaged(kind)
             width, height = image.size
@@ -455,8 +475,12 @@ class UploadField(forms.FileField):
     def __init__(self, *, kinds=ALL_KINDS, max_bytes=None, **kwargs):
         self.kinds = kinds
         self.max_bytes = max_bytes
-        kwargs.setdefault("help_text", f"{allowed_sentence(kinds).replace('Upload', 'A', 1)}, "
-                                       f"up to {_megabytes(max_bytes or settings.UPLOAD_MAX_BYTES)}")
+        def hint():
+            limit = _megabytes(max_bytes or settings.UPLOAD_MAX_BYTES)
+            return f"{allowed_sentence(kinds).replace('Upload', 'A', 1)}, up to {limit}"
+
+        # Lazy, so the limit shown is the one in force when the page is drawn, not at import.
+        kwargs.setdefault("help_text", lazy(hint, str)())
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
