@@ -65,7 +65,9 @@ PEOPLE = [
 ]
 
 # Later areas add their demo records here: modules with a `load_area(context)` function.
-AREA_LOADERS: list[str] = []
+AREA_LOADERS: list[str] = [
+    "involve.engagement.demo",
+]
 
 
 def _organisations(by):
