@@ -199,15 +199,55 @@ def test_a_failed_write_leaves_no_file_behind(cast):
     assert stored_files() == []
 
 
-def test_upload_refuses_to_run_inside_a_callers_transaction_and_cleans_up(cast):
-    # Inside someone else's transaction a later rollback would leave the file orphaned, so the upload
-    # is durable: it refuses, and deletes what it stored.
+def test_inside_a_callers_transaction_a_rollback_leaves_neither_row_nor_file(
+    cast, django_capture_on_commit_callbacks
+):
+    # Called inside someone else's transaction (the demo loader, an import), the file is only
+    # written when that transaction commits.
     decision = make_decision(cast.org_a, cast.a_engagement_lead)
-    with pytest.raises(RuntimeError), transaction.atomic():
+
+    class Boom(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom), transaction.atomic():
         evidence_services.evidence_upload(
             by=cast.a_engagement_lead, owner=decision, file=checked_pdf(), title="Report", dated=LAST_MONTH
         )
+        assert stored_files() == []
+        raise Boom
     assert stored_files() == [] and not Evidence.objects.exists()
+    assert not AuditEvent.objects.filter(action="evidence.upload").exists()
+
+
+def test_inside_a_callers_transaction_the_file_is_written_when_it_commits(
+    cast, django_capture_on_commit_callbacks
+):
+    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        item = evidence_services.evidence_upload(
+            by=cast.a_engagement_lead, owner=decision, file=checked_pdf(), title="Report", dated=LAST_MONTH
+        )
+        assert stored_files() == []
+    item.refresh_from_db()
+    assert stored_files() == [default_storage.path(item.file.name)]
+    assert default_storage.open(item.file.name).read() == minimal_pdf()
+
+
+def test_a_file_that_cannot_be_written_after_commit_takes_its_row_away(
+    cast, django_capture_on_commit_callbacks
+):
+    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    with (
+        mock.patch("involve.core.uploads.default_storage.save", side_effect=OSError("disk full")),
+        pytest.raises(OSError),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        evidence_services.evidence_upload(
+            by=cast.a_engagement_lead, owner=decision, file=checked_pdf(), title="Report", dated=LAST_MONTH
+        )
+    assert not Evidence.objects.exists() and stored_files() == []
+    assert AuditEvent.objects.filter(action="evidence.delete").exists()
 
 
 def test_delete_removes_the_row_then_the_file_once_committed(world, django_capture_on_commit_callbacks):

@@ -450,11 +450,19 @@ def check_upload(file, *, kinds=ALL_KINDS, max_bytes: int | None = None) -> Chec
 _FOLDER = re.compile(r"[a-z0-9_-]+(?:/[a-z0-9_-]+)*")
 
 
-def store(checked: CheckedFile, *, folder: str) -> str:
-    """Save a checked file under a random name in `folder` (such as "evidence/12"); give back that name."""
+def random_name(folder: str) -> str:
+    """A new storage name in `folder` (such as "evidence/12"): 128 random bits, no extension."""
     if not _FOLDER.fullmatch(folder):
         raise ValueError(f"Not a safe storage folder: {folder!r}")
-    return default_storage.save(f"{folder}/{secrets.token_hex(16)}", ContentFile(checked.content))
+    return f"{folder}/{secrets.token_hex(16)}"
+
+
+def store(checked: CheckedFile, *, folder: str = "", name: str = "") -> str:
+    """Save a checked file under a random name in `folder`, or under `name` from random_name().
+
+    Gives back the name it was stored under.
+    """
+    return default_storage.save(name or random_name(folder), ContentFile(checked.content))
 
 
 def delete_stored(name: str) -> None:

@@ -8,11 +8,14 @@ Files are checked by core.uploads before these services see them (a CheckedFile)
 random name in evidence/<organisation id>/, and served only through the permission-checked
 download in views_documents.py. A stored file must never outlive a failed write, and a removed
 record must not lose its file if the removal rolls back:
-- evidence_upload stores the file, then writes the row in a *durable* transaction (it refuses to
-  run inside someone else's transaction, so when it returns the row is committed); if anything
-  fails the file is deleted again before the error goes on.
+- evidence_upload, called on its own (as the pages do), stores the file and then commits the row in
+  a durable transaction; if anything fails the file is deleted again before the error goes on.
+  Called inside someone else's transaction (the demo loader, an import), it writes the row there
+  and the file only when that transaction commits, so a later rollback leaves nothing behind.
 - evidence_delete deletes the row, and the file only once that deletion has committed.
 """
+
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +25,8 @@ from involve.audit import services as audit
 from involve.core import uploads
 
 from .models import Activity, Decision, Evidence
+
+log = logging.getLogger(__name__)
 
 EVIDENCE_FIELDS = ["title", "kind", "url", "original_name", "content_type", "size", "sha256", "dated",
                    "description", "decision", "activity"]
@@ -50,7 +55,6 @@ def _record(action, *, by, evidence, old=None, new=None):
                  old=old, new=new, target_label=_label(evidence))
 
 
-@transaction.atomic(durable=True)
 def _create_file_row(*, by, owner, checked, stored_name, title, dated, description):
     evidence = Evidence(
         organisation_id=owner.organisation_id, **_owner_fields(owner), title=title.strip(),
@@ -64,20 +68,54 @@ def _create_file_row(*, by, owner, checked, stored_name, title, dated, descripti
     return evidence
 
 
+def _in_callers_transaction() -> bool:
+    # The test Django uses for durable blocks: a test case's wrapping transaction does not count.
+    blocks = transaction.get_connection().atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
+
+
 def evidence_upload(*, by, owner, file: uploads.CheckedFile, title, dated, description="") -> Evidence:
     """Attach a checked file (see core.uploads.check_upload) to a decision or an activity."""
     if not isinstance(file, uploads.CheckedFile):
         raise TypeError("evidence_upload needs a file checked by core.uploads.check_upload")
     _owner_fields(owner)
     _check_date(dated)
-    stored_name = uploads.store(file, folder=f"evidence/{int(owner.organisation_id)}")
+    fields = {"by": by, "owner": owner, "checked": file, "title": title, "dated": dated,
+              "description": description}
+    name = uploads.random_name(f"evidence/{int(owner.organisation_id)}")
+
+    if _in_callers_transaction():
+        # The caller's transaction may still roll back after this returns, so the file is written
+        # only once it commits: a rollback then leaves neither row nor file.
+        with transaction.atomic():
+            evidence = _create_file_row(stored_name=name, **fields)
+        transaction.on_commit(lambda: _write_after_commit(evidence, file, name))
+        return evidence
+
+    # Otherwise this is the whole transaction: store the file, then commit the row; if anything
+    # fails the row was never committed, so the file is deleted again.
+    stored = uploads.store(file, name=name)
     try:
-        return _create_file_row(by=by, owner=owner, checked=file, stored_name=stored_name, title=title,
-                                dated=dated, description=description)
+        with transaction.atomic(durable=True):
+            return _create_file_row(stored_name=stored, **fields)
     except BaseException:
-        # The row was not committed (the transaction is durable), so the file must not stay either.
-        uploads.delete_stored(stored_name)
+        uploads.delete_stored(stored)
         raise
+
+
+def _write_after_commit(evidence, checked, name):
+    try:
+        stored = uploads.store(checked, name=name)
+    except BaseException:
+        # The row is committed but its file could not be written: take the row away again rather
+        # than keep evidence that cannot be downloaded.
+        log.exception("Evidence %s: the file could not be stored; the record is removed", evidence.pk)
+        with transaction.atomic():
+            _record("evidence.delete", by=None, evidence=evidence, old={"reason": "file could not be stored"})
+            Evidence.objects.filter(pk=evidence.pk).delete()
+        raise
+    if stored != name:
+        Evidence.objects.filter(pk=evidence.pk).update(file=stored)
 
 
 @transaction.atomic
