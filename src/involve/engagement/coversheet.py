@@ -11,6 +11,7 @@ plain text runs. Characters that XML cannot hold (control characters) are droppe
 
 import datetime
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -431,6 +432,10 @@ def _refusing_fetcher():
 
 def render_pdf(sheet: CoverSheet) -> bytes:
     from weasyprint import HTML
+
+    # WeasyPrint logs nine INFO lines per document ("Step 1 - Fetching and parsing HTML"…); keep its
+    # warnings (a refused URL, a missing font) and drop the progress chatter from the service's log.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     fetcher = _refusing_fetcher()
     return HTML(string=render_html(sheet), base_url="about:blank", url_fetcher=fetcher).write_pdf()
