@@ -1,0 +1,82 @@
+"""Engagement records for tests, made straight through the ORM (services are tested on their own)."""
+
+import datetime
+
+from involve.engagement.models import (
+    Activity,
+    AudienceTag,
+    Decision,
+    Evidence,
+    ImprovementObjective,
+    Milestone,
+    Programme,
+    TermsOfEngagement,
+    VCSEPartner,
+)
+
+TODAY = datetime.date.today()
+
+
+def days(n):
+    return TODAY + datetime.timedelta(days=n)
+
+
+def make_programme(organisation, name="Maternity", **fields):
+    return Programme.objects.create(organisation=organisation, name=name, **fields)
+
+
+def make_objective(programme, title="Halve waiting times", **fields):
+    return ImprovementObjective.objects.create(
+        organisation=programme.organisation, programme=programme, title=title, **fields
+    )
+
+
+def make_milestone(objective, title="Pilot in two wards", due_date=None, **fields):
+    return Milestone.objects.create(
+        organisation=objective.organisation,
+        objective=objective,
+        title=title,
+        due_date=due_date or days(30),
+        **fields,
+    )
+
+
+def make_decision(organisation, title="Close the birth centre", **fields):
+    fields.setdefault("kind", Decision.Kind.SERVICE_CHANGE)
+    return Decision.objects.create(organisation=organisation, title=title, **fields)
+
+
+def make_activity(organisation, title="Listening event", decisions=(), **fields):
+    fields.setdefault("method", "workshop")
+    fields.setdefault("ladder_level", "involve")
+    fields.setdefault("starts_on", days(-30))
+    activity = Activity.objects.create(organisation=organisation, title=title, **fields)
+    activity.decisions.set(decisions)
+    return activity
+
+
+def make_evidence(owner, title="Notes of the meeting", dated=None, **fields):
+    fields.setdefault("kind", Evidence.Kind.LINK)
+    fields.setdefault("url", "https://example.org/notes")
+    key = "decision" if isinstance(owner, Decision) else "activity"
+    return Evidence.objects.create(
+        organisation=owner.organisation, title=title, dated=dated or days(-20), **{key: owner}, **fields
+    )
+
+
+def make_partner(organisation, name="Healthwatch Alpha", **fields):
+    return VCSEPartner.objects.create(organisation=organisation, name=name, **fields)
+
+
+def make_terms(partner, version="1", agreed_on=None, **fields):
+    return TermsOfEngagement.objects.create(
+        organisation=partner.organisation,
+        partner=partner,
+        version=version,
+        agreed_on=agreed_on or days(-100),
+        **fields,
+    )
+
+
+def make_tag(organisation, name="Kinship carers", **fields):
+    return AudienceTag.objects.create(organisation=organisation, name=name, **fields)

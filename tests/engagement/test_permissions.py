@@ -1,0 +1,277 @@
+"""Every role, every engagement URL: who may see and change what, and isolation between organisations.
+
+The cast (tests/conftest.py) has every role in org_a and org_b, a region reader above both, an
+administrator of org_a's trust (below org_a) and an outsider. All the records are org_a's.
+"""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from involve.audit.models import AuditEvent
+from involve.organisations.models import Role
+from involve.organisations.permissions import ROLE_ACTIONS, Action
+
+from .factories import TODAY
+
+pytestmark = pytest.mark.django_db
+
+LIST, CREATE, OBJECT = "list", "create", "object"
+
+# (url name, record whose pk is the argument (or a fixed argument), action needed, kind of URL)
+URLS = [
+    ("decision_list", None, Action.VIEW, LIST),
+    ("activity_list", None, Action.VIEW, LIST),
+    ("programme_list", None, Action.VIEW, LIST),
+    ("partner_list", None, Action.VIEW, LIST),
+    ("audience_list", None, Action.VIEW, LIST),
+    ("decision_export", "csv", Action.VIEW, LIST),
+    ("decision_export", "xlsx", Action.VIEW, LIST),
+    ("activity_export", "csv", Action.VIEW, LIST),
+    ("activity_export", "xlsx", Action.VIEW, LIST),
+    ("programme_export", "csv", Action.VIEW, LIST),
+    ("programme_export", "xlsx", Action.VIEW, LIST),
+    ("partner_export", "csv", Action.VIEW, LIST),
+    ("partner_export", "xlsx", Action.VIEW, LIST),
+    ("decision_add", None, Action.EDIT, CREATE),
+    ("activity_add", None, Action.EDIT, CREATE),
+    ("programme_add", None, Action.EDIT, CREATE),
+    ("partner_add", None, Action.EDIT, CREATE),
+    ("audience_add", None, Action.MANAGE, CREATE),
+    ("decision_detail", "decision", Action.VIEW, OBJECT),
+    ("decision_timeline", "decision", Action.VIEW, OBJECT),
+    ("decision_edit", "decision", Action.EDIT, OBJECT),
+    ("decision_screen", "decision", Action.MANAGE, OBJECT),
+    ("decision_delete", "decision", Action.MANAGE, OBJECT),
+    ("activity_detail", "activity", Action.VIEW, OBJECT),
+    ("activity_edit", "activity", Action.EDIT, OBJECT),
+    ("activity_feedback", "activity", Action.EDIT, OBJECT),
+    ("activity_delete", "activity", Action.MANAGE, OBJECT),
+    ("programme_detail", "programme", Action.VIEW, OBJECT),
+    ("programme_timeline", "programme", Action.VIEW, OBJECT),
+    ("programme_edit", "programme", Action.EDIT, OBJECT),
+    ("programme_delete", "programme", Action.MANAGE, OBJECT),
+    ("objective_add", "programme", Action.EDIT, OBJECT),
+    ("objective_edit", "objective", Action.EDIT, OBJECT),
+    ("objective_delete", "objective", Action.MANAGE, OBJECT),
+    ("milestone_add", "objective", Action.EDIT, OBJECT),
+    ("milestone_edit", "milestone", Action.EDIT, OBJECT),
+    ("milestone_delete", "milestone", Action.MANAGE, OBJECT),
+    ("partner_detail", "partner", Action.VIEW, OBJECT),
+    ("partner_edit", "partner", Action.EDIT, OBJECT),
+    ("partner_delete", "partner", Action.MANAGE, OBJECT),
+    ("terms_add", "partner", Action.EDIT, OBJECT),
+    ("terms_edit", "terms", Action.EDIT, OBJECT),
+    ("terms_delete", "terms", Action.MANAGE, OBJECT),
+    ("audience_edit", "tag", Action.MANAGE, OBJECT),
+]
+OBJECT_URLS = [u for u in URLS if u[3] == OBJECT]
+CHANGE_URLS = [u for u in OBJECT_URLS if u[2] != Action.VIEW]
+
+PEOPLE = (
+    [f"a_{r.value}" for r in Role]
+    + [f"b_{r.value}" for r in Role]
+    + ["region_reader", "trust_admin", "outsider"]
+)
+ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
+    "region_reader": Role.VIEWER,
+    "trust_admin": Role.ADMINISTRATOR,
+}
+
+
+def _url(records, name, arg):
+    if arg is None:
+        return reverse(f"engagement:{name}")
+    if arg in ("csv", "xlsx"):
+        return reverse(f"engagement:{name}", args=[arg])
+    return reverse(f"engagement:{name}", args=[getattr(records, arg).pk])
+
+
+def expected_status(person, action, kind):
+    if person == "outsider":
+        return 404 if kind == OBJECT else 403
+    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
+    if kind == LIST:
+        return 200
+    if kind == CREATE:
+        # Everyone creates in their own active organisation, if their role allows it.
+        return 200 if allowed else 403
+    if person.startswith("a_"):
+        return 200 if allowed else 403
+    if person == "region_reader":
+        # Reads the records of organisations below, never changes them.
+        return 200 if action == Action.VIEW else 403
+    # org_b, and org_a's own trust (below it), cannot even see that org_a's records exist.
+    return 404
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_every_role_on_every_url(cast, records, client_for, person):
+    client = client_for(getattr(cast, person))
+    failures = []
+    for name, arg, action, kind in URLS:
+        status = client.get(_url(records, name, arg)).status_code
+        want = expected_status(person, action, kind)
+        if status != want:
+            failures.append(f"{name}({arg}): {status}, expected {want}")
+    assert not failures
+
+
+def test_the_matrix_covers_every_engagement_url():
+    from involve.engagement import urls
+
+    documents = {
+        "evidence_add_file_decision",
+        "evidence_add_link_decision",
+        "evidence_add_file_activity",
+        "evidence_add_link_activity",
+        "evidence_remove",
+        "evidence_download",
+        "cover_sheet",
+        "cover_sheet_pdf",
+        "cover_sheet_docx",
+    }  # tested in test_evidence.py and test_coversheet.py
+    names = set()
+    for pattern in urls.urlpatterns:
+        names |= {p.name for p in getattr(pattern, "url_patterns", [pattern])}
+    assert names - documents == {u[0] for u in URLS}
+
+
+def test_anonymous_people_are_sent_to_sign_in(records, client):
+    for name, arg, _, _ in URLS:
+        response = client.get(_url(records, name, arg))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+# What a POST to each change URL would do if the checks let it through: valid data, so that a
+# missing check shows as a changed database rather than a form error.
+def _post_data(records, cast):
+    def date(prefix, d):
+        return {f"{prefix}-day": d.day, f"{prefix}-month": d.month, f"{prefix}-year": d.year}
+
+    return {
+        "decision_edit": {"title": "Changed by someone else", "kind": "operational"},
+        "decision_screen": {
+            "affects_services": "no",
+            "affects_rationale": "x",
+            "substantial_variation": "no",
+            "duty_status": "not_applicable",
+        },
+        "decision_delete": {},
+        "activity_edit": {
+            "title": "Changed by someone else",
+            "method": "survey",
+            "ladder_level": "inform",
+            **date("starts_on", TODAY),
+            "public_partners": 0,
+        },
+        "activity_feedback": {"feedback_what": "x", "feedback_how": "y", **date("feedback_given_on", TODAY)},
+        "activity_delete": {},
+        "programme_edit": {"name": "Changed by someone else"},
+        "programme_delete": {},
+        "objective_add": {"title": "New objective", "status": "on_track"},
+        "objective_edit": {"title": "Changed by someone else", "status": "on_track"},
+        "objective_delete": {},
+        "milestone_add": {"title": "New milestone", **date("due_date", TODAY)},
+        "milestone_edit": {"title": "Changed by someone else", **date("due_date", TODAY)},
+        "milestone_delete": {},
+        "partner_edit": {"name": "Changed by someone else", "kind": "vcse"},
+        "partner_delete": {},
+        "terms_add": {"version": "9", **date("agreed_on", TODAY)},
+        "terms_edit": {"version": "10", **date("agreed_on", TODAY)},
+        "terms_delete": {},
+        "audience_edit": {"name": "Changed by someone else", "active": "on"},
+    }
+
+
+def database_state():
+    """Every engagement row (and the M2M links), and the number of audit events."""
+    state = {}
+    for model in apps.get_app_config("engagement").get_models():
+        state[model._meta.label] = list(model.objects.order_by("pk").values())
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
+            state[through._meta.label] = list(through.objects.order_by("pk").values())
+    state["audit"] = AuditEvent.objects.count()
+    return state
+
+
+def test_the_post_data_would_change_things_when_allowed(cast, records, client_for):
+    # Guard for the tests below: with the right role the same POSTs succeed.
+    client = client_for(cast.a_administrator)
+    data = _post_data(records, cast)
+    for name, arg, _, _ in CHANGE_URLS:
+        if name.endswith("_delete"):
+            continue
+        before = database_state()
+        response = client.post(_url(records, name, arg), data[name])
+        assert response.status_code == 302, (name, response.content.decode()[:3000])
+        assert database_state() != before, name
+
+
+@pytest.mark.parametrize("person", ["b_administrator", "b_engagement_lead", "trust_admin"])
+def test_cross_organisation_posts_are_404_and_change_nothing(cast, records, client_for, person):
+    client = client_for(getattr(cast, person))
+    data = _post_data(records, cast)
+    before = database_state()
+    for name, arg, _, _ in CHANGE_URLS:
+        assert client.post(_url(records, name, arg), data[name]).status_code == 404, name
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("person", ["region_reader", "a_viewer", "a_contributor"])
+def test_posts_without_permission_are_403_and_change_nothing(cast, records, client_for, person):
+    client = client_for(getattr(cast, person))
+    data = _post_data(records, cast)
+    before = database_state()
+    for name, arg, action, _ in CHANGE_URLS:
+        response = client.post(_url(records, name, arg), data[name])
+        if action in ROLE_ACTIONS[ROLE_OF[person]] and person != "region_reader":
+            continue
+        assert response.status_code == 403, name
+    if person != "a_contributor":  # a contributor's own allowed edits change things, checked elsewhere
+        assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    "name", ["decision_add", "activity_add", "programme_add", "partner_add", "audience_add"]
+)
+def test_a_region_reader_cannot_create_records(cast, client_for, name):
+    client = client_for(cast.region_reader)
+    before = database_state()
+    assert client.post(reverse(f"engagement:{name}"), {"title": "x", "name": "x"}).status_code == 403
+    assert database_state() == before
+
+
+def test_a_region_reader_sees_every_icb_below_but_no_change_links(cast, records, client_for):
+    from .factories import make_decision
+
+    make_decision(cast.org_b, "Beta decision")
+    client = client_for(cast.region_reader)
+    html = client.get(reverse("engagement:decision_list")).content.decode()
+    assert records.decision.title in html and "Beta decision" in html
+    html = client.get(reverse("engagement:decision_detail", args=[records.decision.pk])).content.decode()
+    for name in ("decision_edit", "decision_screen", "decision_delete"):
+        assert reverse(f"engagement:{name}", args=[records.decision.pk]) not in html
+    assert "Add a decision" not in client.get(reverse("engagement:decision_list")).content.decode()
+
+
+def test_lists_and_exports_hold_only_what_the_person_may_read(cast, records, client_for):
+    from .factories import make_decision
+
+    make_decision(cast.org_b, "Beta private decision")
+    a_html = client_for(cast.a_viewer).get(reverse("engagement:decision_list")).content.decode()
+    b_html = client_for(cast.b_viewer).get(reverse("engagement:decision_list")).content.decode()
+    assert records.decision.title in a_html and "Beta private decision" not in a_html
+    assert "Beta private decision" in b_html and records.decision.title not in b_html
+
+
+def test_the_national_audiences_cannot_be_edited_by_anyone(cast, client_for):
+    from involve.engagement.models import AudienceTag
+
+    national = AudienceTag.objects.filter(organisation=None).first()
+    for person in ("a_administrator", "region_reader"):
+        response = client_for(getattr(cast, person)).get(
+            reverse("engagement:audience_edit", args=[national.pk])
+        )
+        assert response.status_code == 404

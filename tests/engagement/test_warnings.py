@@ -1,0 +1,172 @@
+"""The three warnings on decisions, computed in the query (selectors.with_warnings)."""
+
+import pytest
+from django.urls import reverse
+
+from involve.engagement.models import Decision
+from involve.engagement.selectors import WARNING_WINDOW_DAYS, filter_warning, with_warnings
+
+from .factories import TODAY, days, make_activity, make_decision, make_evidence
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(decision):
+    annotated = with_warnings(Decision.objects.filter(pk=decision.pk), today=TODAY).get()
+    return [w.code for w in annotated.warnings]
+
+
+def duty(org, **fields):
+    fields.setdefault("affects_services", "yes")
+    return make_decision(org, **fields)
+
+
+# (a) the duty applies, the decision is near or past, and there is no involvement evidence
+
+
+@pytest.mark.parametrize(
+    "offset, warned",
+    [
+        (WARNING_WINDOW_DAYS - 1, True),
+        (WARNING_WINDOW_DAYS, True),
+        (WARNING_WINDOW_DAYS + 1, False),
+        (0, True),
+        (-400, True),
+    ],
+)
+def test_no_evidence_depends_on_how_near_the_planned_date_is(cast, offset, warned):
+    decision = duty(cast.org_a, planned_date=days(offset))
+    assert ("no_evidence" in codes(decision)) is warned
+
+
+def test_the_actual_date_wins_over_the_planned_one(cast):
+    decision = duty(cast.org_a, planned_date=days(200), actual_date=days(-1))
+    assert codes(decision) == ["no_evidence"]
+
+
+@pytest.mark.parametrize("answer", ["no", "not_yet"])
+def test_no_evidence_only_when_the_duty_applies(cast, answer):
+    assert codes(duty(cast.org_a, affects_services=answer, planned_date=days(5))) == []
+
+
+def test_no_evidence_without_any_date_is_not_flagged(cast):
+    assert codes(duty(cast.org_a)) == []
+
+
+def test_a_linked_activity_or_evidence_counts_as_involvement(cast):
+    with_activity = duty(cast.org_a, planned_date=days(5), title="a")
+    make_activity(cast.org_a, decisions=[with_activity], starts_on=days(-10), feedback_given_on=days(-1))
+    with_evidence = duty(cast.org_a, planned_date=days(5), title="b")
+    make_evidence(with_evidence, dated=days(-3))
+    assert codes(with_activity) == [] and codes(with_evidence) == []
+
+
+def test_another_decisions_activity_does_not_count(cast):
+    decision = duty(cast.org_a, planned_date=days(5))
+    make_activity(cast.org_a, decisions=[duty(cast.org_a, title="Other")])
+    assert codes(decision) == ["no_evidence"]
+
+
+# (b) evidence or a linked activity dated after the decision
+
+
+def test_evidence_dated_after_the_decision(cast):
+    decision = make_decision(cast.org_a, actual_date=days(-30))
+    make_evidence(decision, dated=days(-29))
+    assert codes(decision) == ["late_evidence"]
+
+
+def test_evidence_on_the_decision_day_is_not_late(cast):
+    decision = make_decision(cast.org_a, actual_date=days(-30))
+    make_evidence(decision, dated=days(-30))
+    assert codes(decision) == []
+
+
+def test_a_linked_activity_starting_after_the_decision(cast):
+    decision = make_decision(cast.org_a, planned_date=days(10))
+    make_activity(cast.org_a, decisions=[decision], starts_on=days(11))
+    assert codes(decision) == ["late_evidence"]
+
+
+def test_evidence_on_a_linked_activity_dated_after_the_decision(cast):
+    decision = make_decision(cast.org_a, actual_date=days(-30))
+    activity = make_activity(
+        cast.org_a, decisions=[decision], starts_on=days(-60), feedback_given_on=days(-20)
+    )
+    make_evidence(activity, dated=days(-10))
+    assert codes(decision) == ["late_evidence"]
+
+
+def test_late_evidence_is_a_warning_not_a_block(cast, client_for):
+    decision = make_decision(cast.org_a, actual_date=days(-30))
+    make_evidence(decision, dated=days(-1))
+    html = (
+        client_for(cast.a_viewer)
+        .get(reverse("engagement:decision_detail", args=[decision.pk]))
+        .content.decode()
+    )
+    assert "Evidence dated after the decision" in html
+
+
+# (c) feedback to participants missing
+
+
+def test_feedback_missing_once_the_decision_is_taken(cast):
+    decision = make_decision(cast.org_a, actual_date=days(-5))
+    make_activity(cast.org_a, decisions=[decision], starts_on=days(-50))
+    assert codes(decision) == ["no_feedback"]
+
+
+def test_feedback_missing_once_involvement_is_complete(cast):
+    decision = make_decision(cast.org_a, planned_date=days(100), duty_status="involvement_complete")
+    make_activity(cast.org_a, decisions=[decision], starts_on=days(-50))
+    assert codes(decision) == ["no_feedback"]
+
+
+def test_no_feedback_warning_before_the_decision_while_involvement_goes_on(cast):
+    decision = make_decision(cast.org_a, planned_date=days(100), duty_status="plan_in_progress")
+    make_activity(cast.org_a, decisions=[decision], starts_on=days(-50))
+    assert codes(decision) == []
+
+
+def test_feedback_given_on_every_linked_activity_clears_it(cast):
+    decision = make_decision(cast.org_a, actual_date=days(-5))
+    make_activity(cast.org_a, decisions=[decision], starts_on=days(-50), feedback_given_on=days(-2))
+    assert codes(decision) == []
+    make_activity(cast.org_a, "Second", decisions=[decision], starts_on=days(-40))
+    assert codes(decision) == ["no_feedback"]
+
+
+def test_a_compliant_decision_has_no_warnings_and_several_can_show_at_once(cast):
+    good = duty(cast.org_a, actual_date=days(-10), title="Good")
+    make_activity(cast.org_a, decisions=[good], starts_on=days(-60), feedback_given_on=days(-1))
+    make_evidence(good, dated=days(-40))
+    assert codes(good) == []
+    bad = duty(cast.org_a, actual_date=days(-10), title="Bad")
+    make_activity(cast.org_a, decisions=[bad], starts_on=days(-5))
+    assert codes(bad) == ["late_evidence", "no_feedback"]
+
+
+def test_filtering_by_warning(cast):
+    near = duty(cast.org_a, planned_date=days(5), title="Near")
+    fine = make_decision(cast.org_a, title="Fine")
+    annotated = with_warnings(Decision.objects.all(), today=TODAY)
+    assert list(filter_warning(annotated, "any")) == [near]
+    assert list(filter_warning(annotated, "no_evidence")) == [near]
+    assert list(filter_warning(annotated, "no_feedback")) == []
+    assert set(filter_warning(annotated, "bogus")) == {near, fine}
+
+
+def test_warnings_show_on_the_decision_page_with_an_explanation(cast, client_for):
+    decision = duty(cast.org_a, planned_date=days(5))
+    html = (
+        client_for(cast.a_viewer)
+        .get(reverse("engagement:decision_detail", args=[decision.pk]))
+        .content.decode()
+    )
+    assert "No involvement evidence" in html and "no activity is linked" in html
+
+
+def test_an_unannotated_decision_has_no_warnings(cast):
+    decision = duty(cast.org_a, planned_date=days(5))
+    assert Decision.objects.get(pk=decision.pk).warnings == []
