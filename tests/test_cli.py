@@ -11,8 +11,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 INVOLVE = str(Path(sys.executable).with_name("involve"))
 
 

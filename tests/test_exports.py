@@ -28,7 +28,8 @@ def test_every_formula_trigger_is_neutralised_in_csv():
 
 
 def test_xlsx_has_no_formula_cells_and_numbers_stay_numbers():
-    cells = _xlsx_cells(xlsx_bytes(["Comment", "Count", "Date"], [[p, -3, datetime.date(2026, 4, 1)] for p in PAYLOADS]))
+    rows = [[p, -3, datetime.date(2026, 4, 1)] for p in PAYLOADS]
+    cells = _xlsx_cells(xlsx_bytes(["Comment", "Count", "Date"], rows))
     assert not [c for c in cells if c.data_type == "f"]
     texts = [c.value for c in cells if isinstance(c.value, str)]
     assert all(not t.startswith(FORMULA_TRIGGERS) for t in texts)

@@ -36,7 +36,7 @@ def demo(argv):
     from involve.demo import DEMO_PASSWORD, load
 
     accounts = load()
-    print("\nInvolve demo is ready at http://%s/\n" % address)
+    print(f"\nInvolve demo is ready at http://{address}/\n")
     print(f"Sign in with any of these accounts; the password for all of them is: {DEMO_PASSWORD}\n")
     for email, description in accounts:
         print(f"  {email:<44} {description}")

@@ -32,7 +32,9 @@ def environment(**options):
     # The macros test optional parameters with attribute chains, which DebugUndefined breaks.
     options["undefined"] = ChainableUndefined
     options.setdefault("extensions", []).append("jinja2.ext.do")
-    env = Environment(**options)
+    # Django passes autoescape=True; set it here too so the environment is safe however it is built.
+    options["autoescape"] = True
+    env = Environment(**options)  # noqa: S701  (autoescape is on, line above)
     env.globals.update(
         static=static,
         url=url,

@@ -91,7 +91,9 @@ class Organisation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ods_code"], condition=~Q(ods_code=""), name="unique_ods_code"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=(
+                    Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from"))
+                ),
                 name="organisation_valid_dates_in_order",
             ),
         ]
