@@ -237,12 +237,22 @@ def test_pagination_keeps_filters(cast, client_for):
 
 def test_lists_show_warning_tags(cast, client_for):
     programme = make_programme(cast.org_a, "Maternity")
-    make_decision(
-        cast.org_a, "Near and unevidenced", programme=programme, affects_services="yes", planned_date=days(5)
-    )
+    make_decision(cast.org_a, "Near and unevidenced", programme=programme, affects_services="yes", planned_date=days(5))
     client = client_for(cast.a_viewer)
     assert "No involvement evidence" in client.get(reverse("engagement:decision_list")).content.decode()
     html = client.get(reverse("engagement:programme_list")).content.decode()
     assert "1 decision with warnings" in html
     html = client.get(reverse("engagement:decision_list"), {"warning": "any"}).content.decode()
     assert "Near and unevidenced" in html
+
+
+def test_statuses_sort_in_the_order_decisions_move_through_them(cast, client_for):
+    for title, status in (
+        ("Title done", "feedback_given"),
+        ("Title new", "not_screened"),
+        ("Title planning", "plan_in_progress"),
+    ):
+        make_decision(cast.org_a, title, duty_status=status)
+    html = client_for(cast.a_viewer).get(reverse("engagement:decision_list"), {"sort": "status"}).content.decode()
+    positions = [html.index(t) for t in ("Title new", "Title planning", "Title done")]
+    assert positions == sorted(positions)

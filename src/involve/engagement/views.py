@@ -117,9 +117,7 @@ def confirm_delete(request, *, obj, delete, title, message, cancel_url, done_url
     )
 
 
-def form_page(
-    request, form, *, title, section, cancel_url, caption="", intro="", submit="Save", template=None
-):
+def form_page(request, form, *, title, section, cancel_url, caption="", intro="", submit="Save", template=None):
     return render(
         request,
         template or "engagement/form.html",
@@ -137,12 +135,17 @@ def form_page(
 
 # Decisions
 
+# Sort statuses in the order a decision moves through them, not alphabetically.
+STATUS_RANK = Case(
+    *[When(duty_status=status, then=Value(rank)) for rank, status in enumerate(Decision.DutyStatus.values)],
+    output_field=IntegerField(),
+)
 DECISION_SORTS = {
     "title": ["title"],
     "organisation": ["organisation__name"],
     "programme": ["programme__name"],
     "date": ["decision_on"],
-    "status": ["duty_status"],
+    "status": ["status_rank"],
 }
 DECISION_COLUMNS = [
     ("Decision", "title"),
@@ -158,7 +161,7 @@ def _filtered_decisions(request):
     access = request.access
     access.require(Action.VIEW)
     form = DecisionFilterForm(request.GET, access=access)
-    decisions = selectors.decision_list(access.scope(Decision.objects.all()))
+    decisions = selectors.decision_list(access.scope(Decision.objects.all())).annotate(status_rank=STATUS_RANK)
     if query := form.value("q"):
         decisions = decisions.filter(
             Q(title__icontains=query)
@@ -231,15 +234,11 @@ def decision_add(request):
     form = DecisionForm(request.POST or None, organisation=access.organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            decision = services.decision_create(
-                by=request.user, organisation=access.organisation, **form.changes()
-            )
+            decision = services.decision_create(by=request.user, organisation=access.organisation, **form.changes())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request, f"‘{decision.title}’ has been added. Next, screen it for the duty to involve."
-            )
+            messages.success(request, f"‘{decision.title}’ has been added. Next, screen it for the duty to involve.")
             return redirect("engagement:decision_detail", pk=decision.pk)
     return form_page(
         request,
