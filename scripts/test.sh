@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The body of `make test`: lint, migration check, the whole suite on SQLite, then again on a
+# throwaway PostgreSQL server. Runs unattended on a fresh Debian 12 machine (as root, or with sudo).
+#
+#   scripts/test.sh           everything
+#   scripts/test.sh --quick   skip the PostgreSQL run (local iteration)
+#
+# Every stage runs even when an earlier one fails, so one run shows everything that is wrong;
+# the exit status is non-zero if any stage failed.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/.venv/bin
+QUICK=0
+case "${1:-}" in
+  --quick) QUICK=1 ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
+
+if [[ ! -x $BIN/pytest ]]; then
+  echo "No virtualenv with the test dependencies in .venv: run 'make test' instead." >&2
+  exit 2
+fi
+
+# --- Debian packages the tests need (browser tests, PostgreSQL, uploads, PDFs) -------------------
+PACKAGES=(chromium postgresql libmagic1 poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+          libharfbuzz-subset0 fonts-liberation fonts-dejavu-core)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  echo "Installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq || exit 1
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || exit 1
+fi
+
+# --- A scratch folder for this run, removed (with the PostgreSQL server) on any exit -------------
+WORK=$(mktemp -d)
+# The postgres user must be able to reach its data folder inside this one.
+chmod 711 "$WORK"
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA=""
+cleanup() {
+  if [[ -n $PGDATA && -f $PGDATA/postmaster.pid ]]; then
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Tests must not pick up a developer's own configuration or write into the checkout's data folder.
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(INVOLVE_|DATABASE_URL$|DJANGO_)')
+export INVOLVE_DATA_DIR=$WORK/data
+
+# --- Stages --------------------------------------------------------------------------------------
+NAMES=() RESULTS=() TIMES=()
+stage() {
+  local name=$1; shift
+  echo
+  echo "=== $name"
+  local start=$SECONDS
+  "$@"
+  local rc=$?
+  NAMES+=("$name") TIMES+=($((SECONDS - start)))
+  if ((rc == 0)); then RESULTS+=(pass); else RESULTS+=("FAIL (exit $rc)"); fi
+  return 0
+}
+
+# initdb refuses to run as root, so as root the cluster runs as Debian's postgres user.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  local dir=$WORK/pg port
+  mkdir "$dir"
+  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$dir"
+  port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  PGDATA=$dir/data
+  as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null || return 1
+  # Durability is pointless for a throwaway test server; turning it off makes the suite faster.
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$dir/server.log" -w -o "-p $port -k $dir \
+    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
+    >/dev/null || { cat "$dir/server.log"; return 1; }
+  as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres involve || return 1
+  echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+  export DATABASE_URL=postgres://postgres@127.0.0.1:$port/involve
+}
+
+pytest_on_postgres() {
+  start_postgres || return 1
+  "$BIN/pytest" -q
+}
+
+stage "ruff check" "$BIN/ruff" check .
+stage "migrations up to date" "$BIN/involve" makemigrations --check --dry-run
+stage "pytest on SQLite" "$BIN/pytest" -q
+if ((QUICK)); then
+  echo; echo "--quick: PostgreSQL run skipped"
+else
+  stage "pytest on PostgreSQL" pytest_on_postgres
+fi
+
+# --- Summary ------------------------------------------------------------------------------------
+echo
+echo "=== Summary"
+failed=0
+for i in "${!NAMES[@]}"; do
+  printf '  %-24s %-16s %4ss\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"
+  [[ ${RESULTS[$i]} == pass ]] || failed=1
+done
+printf '  %-24s %-16s %4ss\n' "total" "$( ((failed)) && echo FAILED || echo passed)" "$SECONDS"
+exit "$failed"
