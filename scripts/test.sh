@@ -59,17 +59,28 @@ while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(INVOLV
 export INVOLVE_DATA_DIR=$WORK/data
 
 # --- Stages --------------------------------------------------------------------------------------
-NAMES=() RESULTS=() TIMES=()
+NAMES=() RESULTS=() TIMES=() NOTES=()
 stage() {
   local name=$1; shift
   echo
   echo "=== $name"
   local start=$SECONDS
+  NOTE=""
   "$@"
   local rc=$?
-  NAMES+=("$name") TIMES+=($((SECONDS - start)))
+  NAMES+=("$name") TIMES+=($((SECONDS - start))) NOTES+=("$NOTE")
   if ((rc == 0)); then RESULTS+=(pass); else RESULTS+=("FAIL (exit $rc)"); fi
   return 0
+}
+
+# The suite, keeping pytest's counts and the axe tally for the summary.
+run_pytest() {
+  local log=$WORK/pytest-$RANDOM.log
+  "$BIN/pytest" -q --durations=5 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  NOTE=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$log" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
+  NOTE+=$(grep -E '^axe: ' "$log" | tail -1 | sed -E 's/^axe: (.*)/; axe: \1/')
+  return "$rc"
 }
 
 # initdb refuses to run as root, so as root the cluster runs as Debian's postgres user.
@@ -95,12 +106,12 @@ start_postgres() {
 
 pytest_on_postgres() {
   start_postgres || return 1
-  "$BIN/pytest" -q
+  run_pytest
 }
 
 stage "ruff check" "$BIN/ruff" check .
 stage "migrations up to date" "$BIN/involve" makemigrations --check --dry-run
-stage "pytest on SQLite" "$BIN/pytest" -q
+stage "pytest on SQLite" run_pytest
 if ((QUICK)); then
   echo; echo "--quick: PostgreSQL run skipped"
 else
@@ -112,7 +123,7 @@ echo
 echo "=== Summary"
 failed=0
 for i in "${!NAMES[@]}"; do
-  printf '  %-24s %-16s %4ss\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"
+  printf '  %-24s %-16s %4ss  %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}" "${NOTES[$i]}"
   [[ ${RESULTS[$i]} == pass ]] || failed=1
 done
 printf '  %-24s %-16s %4ss\n' "total" "$( ((failed)) && echo FAILED || echo passed)" "$SECONDS"

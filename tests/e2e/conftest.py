@@ -40,6 +40,7 @@ OFF_SITE = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/])")
 TALLY = {"pages": 0, "violations": 0}
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering by database use
 def pytest_collection_modifyitems(config, items):
     # Browser tests run last: while Playwright's event loop is alive, async-sensitive code in other
     # tests (async_to_sync, AsyncClient) would see a running loop in the main thread.
