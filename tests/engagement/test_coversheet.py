@@ -479,7 +479,9 @@ def _hostile_decision(cast, payload):
         affects_services=Decision.Answer.YES,
         affects_rationale=f"Because {payload}",
         duty_status=Decision.DutyStatus.PLAN_IN_PROGRESS,
-        health_inequalities=f"Inequalities {payload}\x0b\x00 done",
+        # A vertical tab is valid in the database but not in XML: the DOCX must still open.
+        # (NUL never reaches a service: Django's form fields refuse it, and PostgreSQL could not store it.)
+        health_inequalities=f"Inequalities {payload}\x0b done",
     )
     activity = services.activity_create(
         by=lead,
