@@ -215,6 +215,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
+# One address per person, the one their administrator invited: with no email verification, a second
+# address could otherwise be added at /accounts/email/ and made primary, changing who they appear to be.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 LOGIN_FAILURE_LIMIT = env_int("INVOLVE_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("INVOLVE_LOGIN_LOCKOUT_MINUTES", 15)
 ACCOUNT_RATE_LIMITS = {
@@ -224,7 +227,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "involve.organisations.adapters.InvolveMFAAdapter"
 MFA_TOTP_ISSUER = "Involve"
+# allauth refuses two-factor set-up while an address is unverified (it guards against sign-up squatting).
+# Involve has no sign-up and no verification step, yet asking for a reset email records the address as
+# unverified, which would lock that person out of REQUIRE_MFA for good.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # Staff must set up an authenticator app before they can use Involve (ASVS 6.3.3).
 REQUIRE_MFA = env_bool("INVOLVE_REQUIRE_MFA", PRODUCTION)
 

@@ -3,9 +3,20 @@ import time
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages import info
+from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+
+SESSION_STARTED_KEY = "involve_started"
+SESSION_LAST_SEEN_KEY = "involve_last_seen"
+
+
+def start_session_clock(request):
+    """Called at sign-in, so that the absolute timeout counts from the sign-in itself."""
+    now = int(time.time())
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_LAST_SEEN_KEY] = now
 
 
 class SessionTimeoutMiddleware:
@@ -19,16 +30,30 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            now = int(time.time())
-            started = request.session.setdefault("involve_started", now)
-            last_seen = request.session.get("involve_last_seen", now)
-            if now - last_seen > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_COOKIE_AGE:
-                logout(request)
-                info(request, "You were signed out because your session timed out. Sign in again to continue.")
-                return redirect(f"{reverse('account_login')}?next={request.path}")
-            request.session["involve_last_seen"] = now
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # process_view rather than __call__: the messages framework, later in MIDDLEWARE, is only ready here.
+        if not request.user.is_authenticated:
+            return None
+        now = int(time.time())
+        # setdefault: a session from before these keys existed starts its clocks now.
+        started = request.session.setdefault(SESSION_STARTED_KEY, now)
+        last_seen = request.session.get(SESSION_LAST_SEEN_KEY, now)
+        if now - last_seen > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_COOKIE_AGE:
+            logout(request)
+            info(request, "You were signed out because your session timed out. Sign in again to continue.")
+            return self._sign_in_again(request)
+        request.session[SESSION_LAST_SEEN_KEY] = now
+        return None
+
+    @staticmethod
+    def _sign_in_again(request):
+        response = redirect_to_login(request.get_full_path())
+        if request.headers.get("HX-Request"):
+            # htmx would swap the sign-in page into the fragment it asked for: have it load the whole page.
+            return HttpResponse(headers={"HX-Redirect": response.url})
+        return response
 
 
 class RequireMFAMiddleware:
@@ -40,6 +65,10 @@ class RequireMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # process_view, like SessionTimeoutMiddleware, so that a timed-out session is signed out first.
         if (
             settings.REQUIRE_MFA
             and request.user.is_authenticated
@@ -49,4 +78,4 @@ class RequireMFAMiddleware:
             info(request, "Set up an authenticator app to finish signing in. Involve holds personal data, "
                           "so every account needs two-factor authentication.")
             return redirect("mfa_activate_totp")
-        return self.get_response(request)
+        return None
