@@ -12,7 +12,6 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -26,12 +25,6 @@ LOGIN = reverse("account_login")
 LOGOUT = reverse("account_logout")
 RESET = reverse("account_reset_password")
 NEW_PASSWORD = "a-brand-new-passphrase-2026"
-
-
-@pytest.fixture(autouse=True)
-def _cache_table(db):
-    # Login-failure counting lives in the database cache; its table is not a migration.
-    call_command("createcachetable", verbosity=0)
 
 
 @pytest.fixture

@@ -111,8 +111,7 @@ from django.conf import settings
 from django.core.management import call_command
 django.setup()
 settings.DATA_DIR.mkdir()  # a deployment mounts it
-call_command("migrate", verbosity=0)
-call_command("createcachetable", verbosity=0)
+call_command("migrate", verbosity=0)  # creates the cache table too (core migration 0003)
 call_command("collectstatic", interactive=False, verbosity=0)
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client

@@ -306,7 +306,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploaded files are never served from a public URL: only through permission-checked downloads.
-MEDIA_URL = None
+MEDIA_URL = ""
 FILE_UPLOAD_PERMISSIONS = 0o640
 UPLOAD_MAX_BYTES = env_int("INVOLVE_UPLOAD_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -138,7 +138,9 @@ def evidence_add_link(*, by, owner, url, title, dated, description="") -> Eviden
 @transaction.atomic
 def evidence_delete(*, by, evidence) -> None:
     """Remove a piece of evidence; its file is deleted once the removal has committed."""
-    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("decision", "activity").get(pk=evidence.pk)
+    evidence = (
+        Evidence.objects.select_for_update(of=("self",)).select_related("decision", "activity").get(pk=evidence.pk)
+    )
     stored_name = evidence.file.name if evidence.kind == Evidence.Kind.FILE else ""
     _record("evidence.delete", by=by, evidence=evidence, old=audit.snapshot(evidence, EVIDENCE_FIELDS))
     evidence.delete()
