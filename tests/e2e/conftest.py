@@ -131,14 +131,29 @@ class Browse:
 
 @pytest.fixture(scope="session")
 def _live_server_media_url():
-    # settings.MEDIA_URL is None (uploads are never served by URL), which the live server's media
-    # handler cannot parse; a URL on another host makes that handler step aside.
+    # Uploads are never served by URL (MEDIA_URL is empty), but the live server's media handler would
+    # then claim every path; a URL on another host makes that handler step aside.
     with override_settings(MEDIA_URL="http://media.invalid/"):
         yield
 
 
+# Reference data that migrations load; the flush after each browser test (the live server needs
+# committed data) empties those tables too, so each test puts it back.
+REFERENCE_DATA_SEEDS = ["involve.engagement.migrations.0002_reference_data"]
+
+
 @pytest.fixture
-def browse(browser, _live_server_media_url, live_server):
+def _reference_data(transactional_db):
+    import importlib
+
+    from django.apps import apps
+
+    for module in REFERENCE_DATA_SEEDS:
+        importlib.import_module(module).seed(apps, None)
+
+
+@pytest.fixture
+def browse(_reference_data, browser, _live_server_media_url, live_server):
     b = Browse(browser, live_server.url)
     yield b
     b.close()
