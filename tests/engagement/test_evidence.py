@@ -440,6 +440,10 @@ def test_uploading_through_the_page_then_downloading(world, client_for):
     assert download["Cache-Control"] == "no-store"
     assert "sandbox" in download["Content-Security-Policy"]
     assert b"".join(download.streaming_content) == minimal_pdf("Flipchart")
+    # The owners can see who fetched it; a HEAD request sends no file and is not recorded.
+    client.head(reverse("engagement:evidence_download", args=[item.pk]))
+    fetched = AuditEvent.objects.filter(action="evidence.download", target_id=str(item.pk))
+    assert [(e.actor_id, e.organisation_id) for e in fetched] == [(world.a_contributor.pk, item.organisation_id)]
 
 
 @pytest.mark.parametrize("key", list(good_files()))

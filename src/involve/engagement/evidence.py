@@ -135,6 +135,11 @@ def evidence_add_link(*, by, owner, url, title, dated, description="") -> Eviden
     return evidence
 
 
+def evidence_downloaded(*, by, evidence) -> None:
+    """Note who fetched a file: evidence can hold people's words, and its owners should see who read it."""
+    _record("evidence.download", by=by, evidence=evidence)
+
+
 @transaction.atomic
 def evidence_delete(*, by, evidence) -> None:
     """Remove a piece of evidence; its file is deleted once the removal has committed."""

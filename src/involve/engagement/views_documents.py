@@ -136,6 +136,8 @@ def evidence_download(request, pk):
         handle = default_storage.open(item.file.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
+    if request.method == "GET":
+        evidence.evidence_downloaded(by=request.user, evidence=item)
     response = FileResponse(handle, as_attachment=True, filename=download_name(item),
                             content_type=item.content_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
