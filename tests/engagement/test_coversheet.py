@@ -340,6 +340,19 @@ def test_activities_after_the_decision_are_named(cast):
     assert sheet.activities[0].after_decision
 
 
+@pytest.mark.parametrize("consulted_offset, late", [(0, False), (-3, True)])
+def test_scrutiny_consulted_after_the_decision_is_a_gap(cast, consulted_offset, late):
+    decision = Decision.objects.create(
+        organisation=cast.org_a, title="Move the clinic", kind=Decision.Kind.SERVICE_CHANGE, actual_date=DECIDED,
+        substantial_variation="yes", scrutiny_consulted_on=DECIDED - datetime.timedelta(days=consulted_offset),
+    )
+    sheet = coversheet.build_cover_sheet(decision)
+    gap = "The scrutiny committee was consulted after the decision date, so it could not have informed the decision."
+    assert (gap in sheet.gaps) is late
+    row = next(r for r in sheet.assessment if r.label == "Substantial development or variation")
+    assert row.missing is late
+
+
 def test_building_costs_a_fixed_number_of_queries(complete, django_assert_max_num_queries):
     with django_assert_max_num_queries(14):
         coversheet.build_cover_sheet(complete)

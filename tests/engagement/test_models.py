@@ -110,13 +110,14 @@ def test_the_demo_loads_once_with_each_warning(client_for):
     assert (Decision.objects.count(), Activity.objects.count(), Evidence.objects.count()) == counts
     icb = Organisation.objects.get(ods_code="QWE")
     warnings = {w.code for d in with_warnings(Decision.objects.filter(organisation=icb)) for w in d.warnings}
-    assert warnings == {"no_evidence", "late_evidence", "no_feedback"}
+    assert warnings == {"no_evidence", "late_evidence", "no_feedback", "no_scrutiny"}
     assert (
         with_warnings(Decision.objects.filter(organisation=icb))
         .filter(
             warn_no_evidence=False,
             warn_late_evidence=False,
             warn_no_feedback=False,
+            warn_no_scrutiny=False,
             duty_status="feedback_given",
         )
         .exists()

@@ -1,4 +1,4 @@
-"""The three warnings on decisions, computed in the query (selectors.with_warnings)."""
+"""The four warnings on decisions, computed in the query (selectors.with_warnings)."""
 
 import pytest
 from django.urls import reverse
@@ -170,3 +170,25 @@ def test_warnings_show_on_the_decision_page_with_an_explanation(cast, client_for
 def test_an_unannotated_decision_has_no_warnings(cast):
     decision = duty(cast.org_a, planned_date=days(5))
     assert Decision.objects.get(pk=decision.pk).warnings == []
+
+
+# (d) a substantial variation whose scrutiny committee was not consulted before the decision
+
+
+@pytest.mark.parametrize(
+    "consulted, warned",
+    [(None, True), (days(-30), False), (days(-10), False), (days(-9), True)],
+)
+def test_scrutiny_must_be_consulted_by_the_decision_date(cast, consulted, warned):
+    decision = make_decision(
+        cast.org_a, substantial_variation="yes", actual_date=days(-10), scrutiny_consulted_on=consulted
+    )
+    assert ("no_scrutiny" in codes(decision)) is warned
+
+
+def test_scrutiny_is_only_asked_of_substantial_variations_that_are_near(cast):
+    assert codes(make_decision(cast.org_a, substantial_variation="no", planned_date=days(5), title="a")) == []
+    assert codes(make_decision(cast.org_a, substantial_variation="yes", title="undated")) == []
+    far = make_decision(cast.org_a, substantial_variation="yes", planned_date=days(WARNING_WINDOW_DAYS + 1))
+    assert codes(far) == []
+    assert list(filter_warning(with_warnings(Decision.objects.all(), today=TODAY), "any")) == []

@@ -223,9 +223,18 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
 
     variation = decision.substantial_variation
     if variation == Decision.Answer.YES:
-        if decision.scrutiny_consulted_on:
-            text = ("Yes. The local authority scrutiny committee was consulted on "
-                    f"{_date(decision.scrutiny_consulted_on)} (s244).")
+        consulted = decision.scrutiny_consulted_on
+        decided = decision.actual_date or decision.planned_date
+        if consulted and decided and consulted > decided:
+            assessment.append(Row(
+                "Substantial development or variation",
+                f"Yes. The local authority scrutiny committee was consulted on {_date(consulted)} (s244), "
+                f"after the decision date of {_date(decided)}.",
+                missing=True))
+            gaps.append("The scrutiny committee was consulted after the decision date, so it could not have "
+                        "informed the decision.")
+        elif consulted:
+            text = f"Yes. The local authority scrutiny committee was consulted on {_date(consulted)} (s244)."
             assessment.append(Row("Substantial development or variation", text))
         else:
             assessment.append(Row(

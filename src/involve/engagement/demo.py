@@ -305,7 +305,8 @@ def _icb(org, by):
     _link(by, birth_centre, "Consultation report: midwife-led care", -50, "birth-centre-consultation-report")
     _link(by, birth_centre, "Scrutiny committee minutes", -70, "scrutiny-minutes")
 
-    # Warning (a): the duty applies, the decision is near and nothing is linked yet.
+    # Warnings (a) and (d): the duty applies, the decision is near and nothing is linked yet; moving the
+    # hubs is a substantial variation and the scrutiny committee has not been consulted.
     _decision(
         org,
         by,
@@ -322,6 +323,7 @@ def _icb(org, by):
                 duties=s14z45,
                 audiences=("People experiencing homelessness", "People who use drugs"),
                 methods=("outreach", "focus_group"),
+                substantial_variation="yes",
             ),
         },
     )

@@ -53,7 +53,14 @@ NO_FEEDBACK = DecisionWarning(
     "Feedback to participants missing",
     "A linked activity has no record of the feedback given to the people who took part.",
 )
-WARNINGS = [NO_EVIDENCE, LATE_EVIDENCE, NO_FEEDBACK]
+NO_SCRUTINY = DecisionWarning(
+    "no_scrutiny",
+    "Scrutiny committee not consulted in time",
+    f"The proposal is a substantial variation, so the local authority scrutiny committee must be consulted "
+    f"before the decision (s244), but the decision is due within {WARNING_WINDOW_DAYS} days or has been taken "
+    "and no consultation is recorded, or it is dated after the decision.",
+)
+WARNINGS = [NO_EVIDENCE, LATE_EVIDENCE, NO_FEEDBACK, NO_SCRUTINY]
 WARNINGS_BY_CODE = {w.code: w for w in WARNINGS}
 
 
@@ -75,11 +82,12 @@ def with_warnings(queryset, *, today=None):
         Evidence.objects.filter(activity__decisions=OuterRef("pk"), dated__gt=OuterRef("decision_on"))
     )
     activity_without_feedback = Exists(links.filter(activity__feedback_given_on__isnull=True))
+    near_or_past = Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
     return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date"))).annotate(
         warn_no_evidence=Case(
             When(
                 Q(affects_services=Decision.Answer.YES)
-                & Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
+                & near_or_past
                 & ~has_activity
                 & ~has_evidence,
                 then=Value(True),
@@ -103,15 +111,26 @@ def with_warnings(queryset, *, today=None):
             default=Value(False),
             output_field=BooleanField(),
         ),
+        warn_no_scrutiny=Case(
+            When(
+                Q(substantial_variation=Decision.Answer.YES)
+                & near_or_past
+                & (Q(scrutiny_consulted_on__isnull=True) | Q(scrutiny_consulted_on__gt=F("decision_on"))),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
 def filter_warning(queryset, code):
     """Only annotated decisions carrying a warning: one of them by code, or any ("any")."""
     if code == "any":
-        return queryset.filter(
-            Q(warn_no_evidence=True) | Q(warn_late_evidence=True) | Q(warn_no_feedback=True)
-        )
+        any_warning = Q()
+        for warning in WARNINGS:
+            any_warning |= Q(**{f"warn_{warning.code}": True})
+        return queryset.filter(any_warning)
     if code in WARNINGS_BY_CODE:
         return queryset.filter(**{f"warn_{code}": True})
     return queryset
