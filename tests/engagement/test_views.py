@@ -1,5 +1,7 @@
 """The pages that change things, end to end through the forms: the happy paths and bad input."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -361,3 +363,21 @@ def test_timelines_are_in_date_order(cast, client_for):
     html = client.get(reverse("engagement:programme_timeline", args=[programme.pk])).content.decode()
     positions = [html.index(text) for text in order + ["Milestone M", "Objective target date"]]
     assert positions == sorted(positions)
+
+
+def test_a_linked_duty_no_longer_in_force_is_shown_and_must_be_unticked(cast, lead):
+    # Screened under s14Z45, then the decision was found to date from before ICBs existed.
+    icb_duty = LegalDuty.objects.get(code="s14Z45")
+    decision = make_decision(cast.org_a, planned_date=datetime.date(2022, 5, 1))
+    decision.duties.set([icb_duty])
+    url = reverse("engagement:decision_screen", args=[decision.pk])
+    page = lead.get(url).content.decode()
+    assert "s14Z45: " in page and "(not in force for this decision)" in page
+    answers = {"affects_services": "yes", "affects_rationale": "Where people give birth",
+               "substantial_variation": "no", "duty_status": "plan_in_progress"}
+    refused = lead.post(url, {**answers, "duties": [icb_duty.pk]})
+    assert refused.status_code == 200
+    assert "s14Z45 does not apply to your organisation on the date of the decision" in refused.content.decode()
+    assert list(decision.duties.all()) == [icb_duty]
+    assert lead.post(url, answers).status_code == 302
+    assert list(decision.duties.all()) == []

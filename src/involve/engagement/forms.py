@@ -5,6 +5,7 @@ Forms only validate; views hand cleaned_data to services.py, which does the writ
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from involve.core.forms import NHSDateField
@@ -17,6 +18,7 @@ from .models import (
     Decision,
     ImprovementObjective,
     LadderLevel,
+    LegalDuty,
     Method,
     Milestone,
     Programme,
@@ -184,11 +186,33 @@ class ScreeningForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         decision = self.instance
-        self.fields["duties"].queryset = selectors.duties_for(decision.organisation, decision.decision_date)
-        self.fields["duties"].label_from_instance = lambda duty: f"{duty.code}: {duty.title}"
+        # Duties already linked stay on the form even if no longer in force on the decision's date (its
+        # date moved, or the law changed), so that they are not dropped without a word; clean_duties asks
+        # for them to be unticked.
+        in_force = selectors.duties_for(decision.organisation, decision.decision_date)
+        self.duty_ids_in_force = set(in_force.values_list("pk", flat=True))
+        linked = set(decision.duties.values_list("pk", flat=True)) if decision.pk else set()
+        self.fields["duties"].queryset = LegalDuty.objects.filter(pk__in=self.duty_ids_in_force | linked)
+        self.fields["duties"].label_from_instance = self._duty_label
         self.fields["plan_audiences"].queryset = audience_choices(
             decision.organisation, decision.plan_audiences.all()
         )
+
+    def _duty_label(self, duty):
+        if duty.pk in self.duty_ids_in_force:
+            return f"{duty.code}: {duty.title}"
+        return f"{duty.code}: {duty.title} (not in force for this decision)"
+
+    def clean_duties(self):
+        duties = self.cleaned_data["duties"]
+        stale = [d.code for d in duties if d.pk not in self.duty_ids_in_force]
+        if stale:
+            raise ValidationError(
+                f"{' and '.join(stale)} {'does' if len(stale) == 1 else 'do'} not apply to your organisation "
+                f"on the date of the decision. Untick {'it' if len(stale) == 1 else 'them'}, or change the "
+                "decision's date"
+            )
+        return duties
 
     def assessment(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
