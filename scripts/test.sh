@@ -43,12 +43,9 @@ fi
 WORK=$(mktemp -d)
 # The postgres user must be able to reach its data folder inside this one.
 chmod 711 "$WORK"
-PGBIN=/usr/lib/postgresql/15/bin
-PGDATA=""
+source "$ROOT/scripts/postgres.sh"
 cleanup() {
-  if [[ -n $PGDATA && -f $PGDATA/postmaster.pid ]]; then
-    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
-  fi
+  stop_postgres
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -81,27 +78,6 @@ run_pytest() {
   NOTE=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$log" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
   NOTE+=$(grep -E '^axe: ' "$log" | tail -1 | sed -E 's/^axe: (.*)/; axe: \1/')
   return "$rc"
-}
-
-# initdb refuses to run as root, so as root the cluster runs as Debian's postgres user.
-as_pg() {
-  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-start_postgres() {
-  local dir=$WORK/pg port
-  mkdir "$dir"
-  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$dir"
-  port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  PGDATA=$dir/data
-  as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null || return 1
-  # Durability is pointless for a throwaway test server; turning it off makes the suite faster.
-  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$dir/server.log" -w -o "-p $port -k $dir \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
-    >/dev/null || { cat "$dir/server.log"; return 1; }
-  as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres involve || return 1
-  echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
-  export DATABASE_URL=postgres://postgres@127.0.0.1:$port/involve
 }
 
 pytest_on_postgres() {

@@ -83,7 +83,7 @@ def with_warnings(queryset, *, today=None):
     )
     activity_without_feedback = Exists(links.filter(activity__feedback_given_on__isnull=True))
     near_or_past = Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
-    return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date"))).annotate(
+    return with_decision_date(queryset).annotate(
         warn_no_evidence=Case(
             When(
                 Q(affects_services=Decision.Answer.YES)
@@ -141,7 +141,30 @@ def warnings_for(decision) -> list[DecisionWarning]:
 
 
 def decision_list(queryset):
-    return with_warnings(queryset.select_related("organisation", "programme"))
+    """Decisions for a list page, with their date for sorting and filtering but not their warnings:
+    over a whole region or the country the warnings cost seconds, so a page attaches them for its own
+    rows only (attach_warnings); a filter on warnings, and exports, annotate them all (with_warnings)."""
+    return with_decision_date(queryset.select_related("organisation", "programme"))
+
+
+def with_decision_date(queryset):
+    """decision_on: the date the decision was taken, else the date it is planned for."""
+    if "decision_on" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date")))
+
+
+def attach_warnings(decisions, *, today=None):
+    """Set the warn_* flags on decisions already fetched (a page of a list), in one query."""
+    decisions = [d for d in decisions if not hasattr(d, "warn_no_evidence")]
+    if not decisions:
+        return
+    flags = [f"warn_{w.code}" for w in WARNINGS]
+    rows = with_warnings(Decision.objects.filter(pk__in=[d.pk for d in decisions]), today=today).values("pk", *flags)
+    by_pk = {row.pop("pk"): row for row in rows}
+    for decision in decisions:
+        for flag, value in by_pk[decision.pk].items():
+            setattr(decision, flag, value)
 
 
 def activity_list(queryset, *, today=None):

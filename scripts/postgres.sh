@@ -1,0 +1,33 @@
+# Sourced by scripts/test.sh and scripts/benchmark.sh: a throwaway PostgreSQL server from Debian's
+# packages, its data under $WORK (which the caller creates and removes), as a local TCP port.
+# Needs $WORK and $BIN (the virtualenv's bin folder); sets PGDATA and exports DATABASE_URL.
+
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA=""
+
+# initdb refuses to run as root, so as root the cluster runs as Debian's postgres user.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  local dir=$WORK/pg port
+  mkdir "$dir"
+  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$dir"
+  port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  PGDATA=$dir/data
+  as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null || return 1
+  # Durability is pointless for a throwaway server; turning it off makes the suite faster.
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$dir/server.log" -w -o "-p $port -k $dir \
+    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
+    >/dev/null || { cat "$dir/server.log"; return 1; }
+  as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres involve || return 1
+  echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+  export DATABASE_URL=postgres://postgres@127.0.0.1:$port/involve
+}
+
+stop_postgres() {
+  if [[ -n $PGDATA && -f $PGDATA/postmaster.pid ]]; then
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
+  fi
+}
