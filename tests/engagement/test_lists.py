@@ -1,5 +1,7 @@
 """List pages: search, filters, sorting, pagination, empty states and pinned query counts."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -256,3 +258,27 @@ def test_statuses_sort_in_the_order_decisions_move_through_them(cast, client_for
     html = client_for(cast.a_viewer).get(reverse("engagement:decision_list"), {"sort": "status"}).content.decode()
     positions = [html.index(t) for t in ("Title new", "Title planning", "Title done")]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("name", ["decision_list", "activity_list"])
+def test_the_programme_filter_offers_one_organisations_programmes(cast, client_for, name):
+    # Over a region or the country there are too many programmes for one list: it offers those of the
+    # organisation chosen in the filter, else of the person's own.
+    own = make_programme(cast.org_a, "Own maternity programme")
+    below = make_programme(cast.org_a_trust, "Trust outpatients programme")
+    make_decision(cast.org_a_trust, "Trust decision", programme=below)
+    make_activity(cast.org_a_trust, "Trust activity", programme=below)
+    client = client_for(cast.a_viewer)
+    url = reverse(f"engagement:{name}")
+    def options(params):
+        html = client.get(url, params).content.decode()
+        select = html[html.index('name="programme"'):]
+        return html, re.findall(r'<option value="(\d+)"\s*(selected)?', select[: select.index("</select>")])
+
+    assert options({})[1] == [(str(own.pk), "")]
+    assert "Programmes of the organisation chosen above" in options({})[0]
+    assert options({"organisation": cast.org_a_trust.pk})[1] == [(str(below.pk), "")]
+    # A link to a programme below still filters by it.
+    html, offered = options({"programme": below.pk})
+    assert "Trust decision" in html if name == "decision_list" else "Trust activity" in html
+    assert (str(below.pk), "selected") in offered

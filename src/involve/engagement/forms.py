@@ -368,7 +368,8 @@ class _FilterForm(forms.Form):
 
 def _programme_field():
     return forms.ModelChoiceField(
-        queryset=Programme.objects.none(), required=False, empty_label="Any programme"
+        queryset=Programme.objects.none(), required=False, empty_label="Any programme",
+        help_text="Programmes of the organisation chosen above, or of your own if none is chosen",
     )
 
 
@@ -399,7 +400,7 @@ class DecisionFilterForm(_FilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes_for_filter(self.access)
+        self.fields["programme"].queryset = programmes_for_filter(self.access, self.data)
         self.fields["programme"].label_from_instance = _programme_label
 
 
@@ -426,7 +427,7 @@ class ActivityFilterForm(_FilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes_for_filter(self.access)
+        self.fields["programme"].queryset = programmes_for_filter(self.access, self.data)
         self.fields["programme"].label_from_instance = _programme_label
 
 
@@ -441,9 +442,17 @@ class PartnerFilterForm(_FilterForm):
     )
 
 
-def programmes_for_filter(access):
+def programmes_for_filter(access, data):
+    """The programme filter offers the programmes of the organisation chosen in the filter, else of the
+    person's own organisation (plus a programme asked for in the address, so links keep working): a
+    region or the country reads over a thousand programmes, too many for one list or one page."""
+    chosen = data.get("organisation", "") if data else ""
+    requested = data.get("programme", "") if data else ""
+    show = Q(organisation_id=int(chosen)) if chosen.isdigit() else Q(organisation=access.organisation)
+    if requested.isdigit():
+        show |= Q(pk=int(requested))
     return (
-        access.scope(Programme.objects.all())
+        access.scope(Programme.objects.filter(show))
         .select_related("organisation")
         .order_by("name", "organisation__name")
     )
