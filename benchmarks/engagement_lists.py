@@ -60,6 +60,7 @@ def setup_django():
 
 def generate(scale, rng):
     from involve.engagement.models import Activity, Decision, Evidence, LadderLevel, Method, Programme, VCSEPartner
+    from involve.engagement.selectors import involvement_facts
     from involve.organisations.models import Organisation
     from involve.organisations.services import organisation_create
 
@@ -124,6 +125,8 @@ def generate(scale, rng):
                   url="https://example.org/notes", dated=a.starts_on) for a in activities),
         batch_size=5000,
     )
+    # What the services keep on each decision as activities and evidence change.
+    Decision.objects.update(**involvement_facts())
     counts = {
         "organisations": Organisation.objects.count(), "decisions": len(decisions),
         "activities": len(activities), "evidence": len(activities), "programmes": Programme.objects.count(),

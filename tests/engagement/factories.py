@@ -13,6 +13,7 @@ from involve.engagement.models import (
     TermsOfEngagement,
     VCSEPartner,
 )
+from involve.engagement.services import refresh_involvement
 
 TODAY = datetime.date.today()
 
@@ -52,6 +53,7 @@ def make_activity(organisation, title="Listening event", decisions=(), **fields)
     fields.setdefault("starts_on", days(-30))
     activity = Activity.objects.create(organisation=organisation, title=title, **fields)
     activity.decisions.set(decisions)
+    refresh_involvement(d.pk for d in decisions)  # as the services do
     return activity
 
 
@@ -59,9 +61,11 @@ def make_evidence(owner, title="Notes of the meeting", dated=None, **fields):
     fields.setdefault("kind", Evidence.Kind.LINK)
     fields.setdefault("url", "https://example.org/notes")
     key = "decision" if isinstance(owner, Decision) else "activity"
-    return Evidence.objects.create(
+    evidence = Evidence.objects.create(
         organisation=owner.organisation, title=title, dated=dated or days(-20), **{key: owner}, **fields
     )
+    refresh_involvement([owner.pk] if key == "decision" else owner.decisions.values_list("pk", flat=True))
+    return evidence
 
 
 def make_partner(organisation, name="Healthwatch Alpha", **fields):

@@ -40,9 +40,9 @@ def _fill(org, n, prefix="Row"):
 
 # Measured on SQLite. Every page: session, user and membership (3); the header's list of the person's
 # organisations (1); the last-seen time is saved at most once a minute, so not on these requests. Then the
-# page count and the page itself (counts are annotations in that query), the filter form's organisation
-# and programme options, and the page's warnings, prefetched objectives or warning counts.
-QUERY_COUNTS = {"decision_list": 9, "activity_list": 8, "programme_list": 9, "partner_list": 7}
+# page count and the page itself (warnings and counts are annotations in that query), the filter
+# form's organisation and programme options, and the prefetched objectives or warning counts.
+QUERY_COUNTS = {"decision_list": 8, "activity_list": 8, "programme_list": 9, "partner_list": 7}
 EXPORT_QUERY_COUNTS = {
     "decision_export": 5,
     "activity_export": 8,

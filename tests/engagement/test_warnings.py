@@ -1,10 +1,14 @@
 """The four warnings on decisions, computed in the query (selectors.with_warnings)."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
+from involve.engagement import evidence, services
 from involve.engagement.models import Decision
-from involve.engagement.selectors import WARNING_WINDOW_DAYS, filter_warning, with_warnings
+from involve.engagement.selectors import WARNING_WINDOW_DAYS, filter_warning, involvement_facts, with_warnings
 
 from .factories import TODAY, days, make_activity, make_decision, make_evidence
 
@@ -192,3 +196,58 @@ def test_scrutiny_is_only_asked_of_substantial_variations_that_are_near(cast):
     far = make_decision(cast.org_a, substantial_variation="yes", planned_date=days(WARNING_WINDOW_DAYS + 1))
     assert codes(far) == []
     assert list(filter_warning(with_warnings(Decision.objects.all(), today=TODAY), "any")) == []
+
+
+# The facts the warnings read are stored on the decision: every service that changes activities or
+# evidence must keep them equal to what the activities and evidence say.
+
+FACTS = ["involvement_count", "last_involvement_on", "activities_without_feedback"]
+
+
+def stored_and_fresh(decision):
+    fresh = {f"fresh_{k}": v for k, v in involvement_facts().items()}
+    row = Decision.objects.filter(pk=decision.pk).annotate(**fresh).values(*FACTS, *fresh).get()
+    return tuple(row[k] for k in FACTS), tuple(row[f"fresh_{k}"] for k in FACTS)
+
+
+def test_every_service_keeps_the_stored_involvement_facts_true(cast):
+    lead, org = cast.a_engagement_lead, cast.org_a
+    first = services.decision_create(by=lead, organisation=org, title="First", kind="service_change",
+                                     actual_date=days(-10))
+    second = services.decision_create(by=lead, organisation=org, title="Second", kind="service_change",
+                                      actual_date=days(-10))
+
+    def check(expect_first, expect_second):
+        for decision, expected in ((first, expect_first), (second, expect_second)):
+            stored, fresh = stored_and_fresh(decision)
+            assert stored == fresh == expected, decision.title
+
+    check((0, None, 0), (0, None, 0))
+    activity = services.activity_create(by=lead, organisation=org, decisions=[first], title="Workshop",
+                                        method="workshop", ladder_level="involve", starts_on=days(-40))
+    check((1, days(-40), 1), (0, None, 0))
+    services.activity_update(by=lead, activity=activity, decisions=[second], starts_on=days(-5))
+    check((0, None, 0), (1, days(-5), 1))
+    services.activity_record_feedback(by=lead, activity=activity, feedback_what="What we heard",
+                                      feedback_given_on=days(-2), feedback_how="Email")
+    check((0, None, 0), (1, days(-5), 0))
+    note = evidence.evidence_add_link(by=lead, owner=activity, url="https://example.org/a", title="Notes",
+                                      dated=days(-3))
+    check((0, None, 0), (1, days(-3), 0))
+    paper = evidence.evidence_add_link(by=lead, owner=first, url="https://example.org/b", title="Paper",
+                                       dated=days(-30))
+    check((1, days(-30), 0), (1, days(-3), 0))
+    evidence.evidence_delete(by=lead, evidence=note)
+    evidence.evidence_delete(by=lead, evidence=paper)
+    check((0, None, 0), (1, days(-5), 0))
+    services.activity_delete(by=lead, activity=activity)
+    check((0, None, 0), (0, None, 0))
+
+
+def test_the_migration_fills_the_facts_of_existing_decisions(cast):
+    decision = make_decision(cast.org_a, actual_date=days(-10))
+    make_activity(cast.org_a, decisions=[decision], starts_on=days(-40))
+    Decision.objects.filter(pk=decision.pk).update(involvement_count=0, last_involvement_on=None)
+    fill = importlib.import_module("involve.engagement.migrations.0003_decision_involvement_facts")
+    fill.fill_involvement_facts(django_apps, None)
+    assert stored_and_fresh(decision) == ((1, days(-40), 1), (1, days(-40), 1))

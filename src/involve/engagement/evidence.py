@@ -25,6 +25,7 @@ from involve.audit import services as audit
 from involve.core import uploads
 
 from .models import Activity, Decision, Evidence
+from .services import refresh_involvement
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,15 @@ def _label(evidence) -> str:
     return f"{evidence.title} ({owner})"[:255]
 
 
+def _refresh(evidence):
+    """The stored involvement facts of the decision the evidence is for, or of its activity's decisions."""
+    if evidence.decision_id:
+        refresh_involvement([evidence.decision_id])
+    elif evidence.activity_id:
+        refresh_involvement(Activity.decisions.through.objects.filter(activity_id=evidence.activity_id)
+                            .values_list("decision_id", flat=True))
+
+
 def _record(action, *, by, evidence, old=None, new=None):
     audit.record(action=action, by=by, organisation=evidence.organisation_id, target=evidence,
                  old=old, new=new, target_label=_label(evidence))
@@ -64,6 +74,7 @@ def _create_file_row(*, by, owner, checked, stored_name, title, dated, descripti
     evidence.file.name = stored_name
     evidence.full_clean()
     evidence.save()
+    _refresh(evidence)
     _record("evidence.upload", by=by, evidence=evidence, new=audit.snapshot(evidence, EVIDENCE_FIELDS))
     return evidence
 
@@ -113,6 +124,7 @@ def _write_after_commit(evidence, checked, name):
         with transaction.atomic():
             _record("evidence.delete", by=None, evidence=evidence, old={"reason": "file could not be stored"})
             Evidence.objects.filter(pk=evidence.pk).delete()
+            _refresh(evidence)
         raise
     if stored != name:
         Evidence.objects.filter(pk=evidence.pk).update(file=stored)
@@ -131,6 +143,7 @@ def evidence_add_link(*, by, owner, url, title, dated, description="") -> Eviden
         raise ValidationError({"url": "Enter the web address of the evidence"})
     evidence.full_clean()
     evidence.save()
+    _refresh(evidence)
     _record("evidence.add_link", by=by, evidence=evidence, new=audit.snapshot(evidence, EVIDENCE_FIELDS))
     return evidence
 
@@ -149,5 +162,6 @@ def evidence_delete(*, by, evidence) -> None:
     stored_name = evidence.file.name if evidence.kind == Evidence.Kind.FILE else ""
     _record("evidence.delete", by=by, evidence=evidence, old=audit.snapshot(evidence, EVIDENCE_FIELDS))
     evidence.delete()
+    _refresh(evidence)
     if stored_name:
         transaction.on_commit(lambda: uploads.delete_stored(stored_name))

@@ -288,6 +288,13 @@ class Decision(models.Model):
     )
     screened_at = models.DateTimeField(null=True, blank=True)
 
+    # Facts about the involvement behind the decision, kept up to date by services.refresh_involvement
+    # whenever activities or evidence change, so that the warnings are plain column comparisons: over a
+    # region or the country, working them out from activities and evidence on every page took seconds.
+    involvement_count = models.PositiveIntegerField(default=0, editable=False)  # linked activities + evidence
+    last_involvement_on = models.DateField(null=True, blank=True, editable=False)  # latest start or evidence date
+    activities_without_feedback = models.PositiveIntegerField(default=0, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -328,6 +335,9 @@ class Decision(models.Model):
             "plan_notes",
             "feedback_changes",
             "duty_status",
+            "involvement_count",
+            "last_involvement_on",
+            "activities_without_feedback",
             "created_at",
             "updated_at",
             "screened_at",

@@ -11,8 +11,8 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,58 +68,52 @@ def _today(today=None):
     return today or timezone.localdate()
 
 
+def involvement_facts(activity_model=Activity, evidence_model=Evidence):
+    """How to work out Decision's stored involvement facts from activities and evidence: expressions for
+    an UPDATE of decisions (services.refresh_involvement, and the migration that added them)."""
+    links = activity_model.decisions.through.objects.filter(decision_id=OuterRef("pk")).order_by()
+    own_evidence = evidence_model.objects.filter(decision_id=OuterRef("pk")).order_by()
+    activity_evidence = evidence_model.objects.filter(activity__decisions=OuterRef("pk")).order_by()
+
+    def aggregate(queryset, function, field):
+        # An aggregate over the correlated rows without a GROUP BY, so one value per decision.
+        return Subquery(queryset.annotate(v=Func(F(field), function=function)).values("v")[:1])
+
+    def count(queryset):
+        return Coalesce(aggregate(queryset, "COUNT", "pk"), 0)
+
+    never = Value(datetime.date.min)
+    latest = Greatest(
+        Coalesce(aggregate(links, "MAX", "activity__starts_on"), never),
+        Coalesce(aggregate(own_evidence, "MAX", "dated"), never),
+        Coalesce(aggregate(activity_evidence, "MAX", "dated"), never),
+    )
+    return {
+        "involvement_count": count(links) + count(own_evidence),
+        "last_involvement_on": NullIf(latest, never),
+        "activities_without_feedback": count(links.filter(activity__feedback_given_on__isnull=True)),
+    }
+
+
 def with_warnings(queryset, *, today=None):
     """Annotate decisions with decision_on and one boolean per warning (warn_no_evidence, …)."""
     today = _today(today)
-    links = Activity.decisions.through.objects.filter(decision_id=OuterRef("pk"))
-    has_activity = Exists(links)
-    has_evidence = Exists(Evidence.objects.filter(decision_id=OuterRef("pk")))
-    late_activity = Exists(links.filter(activity__starts_on__gt=OuterRef("decision_on")))
-    late_own_evidence = Exists(
-        Evidence.objects.filter(decision_id=OuterRef("pk"), dated__gt=OuterRef("decision_on"))
-    )
-    late_activity_evidence = Exists(
-        Evidence.objects.filter(activity__decisions=OuterRef("pk"), dated__gt=OuterRef("decision_on"))
-    )
-    activity_without_feedback = Exists(links.filter(activity__feedback_given_on__isnull=True))
     near_or_past = Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
+
+    def flag(condition):
+        return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
     return with_decision_date(queryset).annotate(
-        warn_no_evidence=Case(
-            When(
-                Q(affects_services=Decision.Answer.YES)
-                & near_or_past
-                & ~has_activity
-                & ~has_evidence,
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
+        warn_no_evidence=flag(Q(affects_services=Decision.Answer.YES) & near_or_past & Q(involvement_count=0)),
+        warn_late_evidence=flag(Q(last_involvement_on__gt=F("decision_on"))),
+        warn_no_feedback=flag(
+            (Q(actual_date__lte=today) | Q(duty_status=Decision.DutyStatus.INVOLVEMENT_COMPLETE))
+            & Q(activities_without_feedback__gt=0)
         ),
-        warn_late_evidence=Case(
-            When(late_activity, then=Value(True)),
-            When(late_own_evidence, then=Value(True)),
-            When(late_activity_evidence, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-        warn_no_feedback=Case(
-            When(
-                (Q(actual_date__lte=today) | Q(duty_status=Decision.DutyStatus.INVOLVEMENT_COMPLETE))
-                & activity_without_feedback,
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-        warn_no_scrutiny=Case(
-            When(
-                Q(substantial_variation=Decision.Answer.YES)
-                & near_or_past
-                & (Q(scrutiny_consulted_on__isnull=True) | Q(scrutiny_consulted_on__gt=F("decision_on"))),
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
+        warn_no_scrutiny=flag(
+            Q(substantial_variation=Decision.Answer.YES)
+            & near_or_past
+            & (Q(scrutiny_consulted_on__isnull=True) | Q(scrutiny_consulted_on__gt=F("decision_on")))
         ),
     )
 
@@ -141,10 +135,7 @@ def warnings_for(decision) -> list[DecisionWarning]:
 
 
 def decision_list(queryset):
-    """Decisions for a list page, with their date for sorting and filtering but not their warnings:
-    over a whole region or the country the warnings cost seconds, so a page attaches them for its own
-    rows only (attach_warnings); a filter on warnings, and exports, annotate them all (with_warnings)."""
-    return with_decision_date(queryset.select_related("organisation", "programme"))
+    return with_warnings(queryset.select_related("organisation", "programme"))
 
 
 def with_decision_date(queryset):
@@ -152,19 +143,6 @@ def with_decision_date(queryset):
     if "decision_on" in queryset.query.annotations:
         return queryset
     return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date")))
-
-
-def attach_warnings(decisions, *, today=None):
-    """Set the warn_* flags on decisions already fetched (a page of a list), in one query."""
-    decisions = [d for d in decisions if not hasattr(d, "warn_no_evidence")]
-    if not decisions:
-        return
-    flags = [f"warn_{w.code}" for w in WARNINGS]
-    rows = with_warnings(Decision.objects.filter(pk__in=[d.pk for d in decisions]), today=today).values("pk", *flags)
-    by_pk = {row.pop("pk"): row for row in rows}
-    for decision in decisions:
-        for flag, value in by_pk[decision.pk].items():
-            setattr(decision, flag, value)
 
 
 def activity_list(queryset, *, today=None):

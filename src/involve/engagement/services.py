@@ -21,7 +21,7 @@ from .models import (
     TermsOfEngagement,
     VCSEPartner,
 )
-from .selectors import duties_for
+from .selectors import duties_for, involvement_facts
 
 PROGRAMME_FIELDS = ["name", "description"]
 OBJECTIVE_FIELDS = ["title", "description", "owner", "owner_name", "status", "target_date"]
@@ -160,6 +160,19 @@ def _delete(instance, *, by, action, fields, m2m=()):
 
 
 # Programmes, improvement objectives and milestones
+
+
+def refresh_involvement(decision_ids):
+    """Work out again the stored involvement facts (Decision.involvement_count and the others) of these
+    decisions. Every service that changes an activity, its decisions or evidence calls it, in its own
+    transaction, for the decisions before and after the change."""
+    ids = {pk for pk in decision_ids if pk}
+    if ids:
+        Decision.objects.filter(pk__in=ids).update(**involvement_facts())
+
+
+def _decision_ids(activity):
+    return set(activity.decisions.values_list("pk", flat=True)) if activity.pk else set()
 
 
 @transaction.atomic
@@ -365,6 +378,7 @@ def activity_create(
     activity = _save(Activity(organisation=organisation, **fields))
     for name, items in m2m.items():
         getattr(activity, name).set(items)
+    refresh_involvement(d.pk for d in m2m["decisions"])
     audit.record(
         action="activity.create",
         by=by,
@@ -390,15 +404,18 @@ def activity_update(
         if items is not None
     }
     _same_organisation(activity.organisation, programme=changes.get("programme"), **m2m)
-    return _update(
+    before = _decision_ids(activity)
+    activity = _update(
         activity, by=by, action="activity.update", fields=ACTIVITY_FIELDS, changes=changes, m2m=m2m
     )
+    refresh_involvement(before | _decision_ids(activity))
+    return activity
 
 
 @transaction.atomic
 def activity_record_feedback(*, by, activity, feedback_what, feedback_given_on, feedback_how):
     """Closing the loop: what the people who took part were told, when and how."""
-    return _update(
+    activity = _update(
         activity,
         by=by,
         action="activity.feedback",
@@ -409,6 +426,8 @@ def activity_record_feedback(*, by, activity, feedback_what, feedback_given_on, 
             "feedback_how": feedback_how,
         },
     )
+    refresh_involvement(_decision_ids(activity))
+    return activity
 
 
 @transaction.atomic
@@ -419,9 +438,11 @@ def activity_delete(*, by, activity):
             f"This activity has {_plural(n_evidence, 'piece')} of evidence. Remove the evidence deliberately "
             "before deleting the activity."
         )
+    before = _decision_ids(activity)
     _delete(
         activity, by=by, action="activity.delete", fields=ACTIVITY_FIELDS + FEEDBACK_FIELDS, m2m=ACTIVITY_M2M
     )
+    refresh_involvement(before)
 
 
 # VCSE partners and terms of engagement

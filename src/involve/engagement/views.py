@@ -173,7 +173,7 @@ def _filtered_decisions(request):
         if value := form.value(name):
             decisions = decisions.filter(**{name: value})
     if warning := form.value("warning"):
-        decisions = selectors.filter_warning(selectors.with_warnings(decisions), warning)
+        decisions = selectors.filter_warning(decisions, warning)
     if date_from := form.value("date_from"):
         decisions = decisions.filter(decision_on__gte=date_from)
     if date_to := form.value("date_to"):
@@ -184,15 +184,13 @@ def _filtered_decisions(request):
 
 def decision_list(request):
     form, decisions, sort = _filtered_decisions(request)
-    page = paginate(request, decisions)
-    selectors.attach_warnings(page.object_list)
     return render(
         request,
         "engagement/decision_list.html",
         {
             "section": "decisions",
             "form": form,
-            "page": page,
+            "page": paginate(request, decisions),
             "columns": sort_columns(request, DECISION_COLUMNS, sort),
             "exports": export_links(request, "decision_export"),
             "can_add": request.access.can(Action.EDIT),
@@ -204,7 +202,7 @@ def decision_export(request, fmt):
     if fmt not in EXPORT_FORMATS:
         raise Http404
     _, decisions, _ = _filtered_decisions(request)
-    header, rows = exports.decision_rows(selectors.with_warnings(decisions))
+    header, rows = exports.decision_rows(decisions)
     return export_response(fmt, header, rows, "decisions", "Decisions")
 
 
