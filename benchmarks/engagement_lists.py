@@ -125,7 +125,9 @@ def generate(scale, rng):
                   url="https://example.org/notes", dated=a.starts_on) for a in activities),
         batch_size=5000,
     )
-    # What the services keep on each decision as activities and evidence change.
+    # What the services keep on each decision as activities and evidence change. Statistics first, or
+    # the planner, seeing empty tables, scans every activity once per decision.
+    analyze()
     Decision.objects.update(**involvement_facts())
     counts = {
         "organisations": Organisation.objects.count(), "decisions": len(decisions),
@@ -150,6 +152,14 @@ def existing():
     regions = [Organisation.objects.get(name=f"NHS England {name}") for name in REGIONS]
     icbs = list(Organisation.objects.filter(kind="icb").order_by("pk"))
     return counts, Organisation.objects.get(kind="national"), regions, icbs
+
+
+def analyze():
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def people(national, regions, icbs):
@@ -210,9 +220,7 @@ def main():
     rng = random.Random(2026)  # noqa: S311 (made-up records, the same on every run)
     start = time.perf_counter()
     counts, national, regions, icbs = existing() or generate(args.scale, rng)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+    analyze()
     print(f"Ready in {time.perf_counter() - start:.0f} s on {connection.vendor}: "
           + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     print(f"{'page':<28}{'who':<10}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'queries':>9}{'KB':>6}  target p95")
@@ -225,7 +233,7 @@ def main():
             worst = max(worst, p95)
             verdict = "ok" if p95 < TARGET_P95_MS else "MISSED"
             print(f"{name:<28}{who:<10}{p50:8.0f}{p95:8.0f}{top:8.0f}{queries:9d}{size / 1024:6.0f}  "
-                  f"{TARGET_P95_MS} ms {verdict}")
+                  f"{TARGET_P95_MS} ms {verdict}", flush=True)
     print(f"Worst p95: {worst:.0f} ms against the {TARGET_P95_MS} ms target")
 
 
