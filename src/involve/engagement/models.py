@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from involve.organisations.models import Organisation
@@ -301,14 +300,8 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-planned_date", "title", "pk"]
-        indexes = [
-            models.Index(fields=["organisation", "duty_status"], name="decision_org_status"),
-            # The lists' default order (newest first); with a region or the country in scope, PostgreSQL
-            # walks it and stops at the end of the page instead of sorting every decision.
-            models.Index(
-                Coalesce("actual_date", "planned_date").desc(nulls_last=True), "id", name="decision_date_order"
-            ),
-        ]
+        # Migration 0004 adds, on PostgreSQL, an index in the lists' default order (newest first).
+        indexes = [models.Index(fields=["organisation", "duty_status"], name="decision_org_status")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(plan_ends__isnull=True)
@@ -505,10 +498,8 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-starts_on", "title", "pk"]
         verbose_name_plural = "activities"
-        indexes = [
-            models.Index(fields=["organisation", "starts_on"], name="activity_org_start"),
-            models.Index(F("starts_on").desc(nulls_last=True), "id", name="activity_start_order"),  # as above
-        ]
+        # Migration 0004 adds, on PostgreSQL, an index in the lists' default order (newest first).
+        indexes = [models.Index(fields=["organisation", "starts_on"], name="activity_org_start")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
