@@ -157,7 +157,7 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     """The cover sheet for one decision. Takes any Decision; reads it again with everything it needs."""
     decision = _decision_queryset().get(pk=decision.pk)
     today = today or timezone.localdate()
-    decision_on = decision.actual_date or decision.planned_date
+    decision_on = decision.decision_date
     when = "the decision" if decision.actual_date else "the planned decision date"
     gaps: list[str] = []
     applies = {Decision.Answer.YES: True, Decision.Answer.NO: False}.get(decision.affects_services)
@@ -224,12 +224,11 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     variation = decision.substantial_variation
     if variation == Decision.Answer.YES:
         consulted = decision.scrutiny_consulted_on
-        decided = decision.actual_date or decision.planned_date
-        if consulted and decided and consulted > decided:
+        if consulted and decision_on and consulted > decision_on:
             assessment.append(Row(
                 "Substantial development or variation",
                 f"Yes. The local authority scrutiny committee was consulted on {_date(consulted)} (s244), "
-                f"after the decision date of {_date(decided)}.",
+                f"after the decision date of {_date(decision_on)}.",
                 missing=True))
             gaps.append("The scrutiny committee was consulted after the decision date, so it could not have "
                         "informed the decision.")

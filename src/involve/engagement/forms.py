@@ -446,8 +446,8 @@ def programmes_for_filter(access, data):
     """The programme filter offers the programmes of the organisation chosen in the filter, else of the
     person's own organisation (plus a programme asked for in the address, so links keep working): a
     region or the country reads over a thousand programmes, too many for one list or one page."""
-    chosen = data.get("organisation", "") if data else ""
-    requested = data.get("programme", "") if data else ""
+    chosen = data.get("organisation", "")
+    requested = data.get("programme", "")
     show = Q(organisation_id=int(chosen)) if chosen.isdigit() else Q(organisation=access.organisation)
     if requested.isdigit():
         show |= Q(pk=int(requested))

@@ -103,7 +103,7 @@ def with_warnings(queryset, *, today=None):
     def flag(condition):
         return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
-    return with_decision_date(queryset).annotate(
+    return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date"))).annotate(
         warn_no_evidence=flag(Q(affects_services=Decision.Answer.YES) & near_or_past & Q(involvement_count=0)),
         warn_late_evidence=flag(Q(last_involvement_on__gt=F("decision_on"))),
         warn_no_feedback=flag(
@@ -136,13 +136,6 @@ def warnings_for(decision) -> list[DecisionWarning]:
 
 def decision_list(queryset):
     return with_warnings(queryset.select_related("organisation", "programme"))
-
-
-def with_decision_date(queryset):
-    """decision_on: the date the decision was taken, else the date it is planned for."""
-    if "decision_on" in queryset.query.annotations:
-        return queryset
-    return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date")))
 
 
 def activity_list(queryset, *, today=None):

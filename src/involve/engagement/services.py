@@ -166,13 +166,13 @@ def refresh_involvement(decision_ids):
     """Work out again the stored involvement facts (Decision.involvement_count and the others) of these
     decisions. Every service that changes an activity, its decisions or evidence calls it, in its own
     transaction, for the decisions before and after the change."""
-    ids = {pk for pk in decision_ids if pk}
+    ids = set(decision_ids)
     if ids:
         Decision.objects.filter(pk__in=ids).update(**involvement_facts())
 
 
 def _decision_ids(activity):
-    return set(activity.decisions.values_list("pk", flat=True)) if activity.pk else set()
+    return set(activity.decisions.values_list("pk", flat=True))
 
 
 @transaction.atomic
