@@ -23,9 +23,12 @@ def _plain(value):
     return value
 
 
-def snapshot(instance, fields) -> dict:
-    """The current values of some fields, as JSON-safe data for old/new."""
-    return {name: _plain(getattr(instance, name)) for name in fields}
+def snapshot(instance, fields, m2m=()) -> dict:
+    """The current values of some fields (and the ids of many-to-many fields), as JSON-safe data for old/new."""
+    data = {name: _plain(getattr(instance, name)) for name in fields}
+    for name in m2m:
+        data[name] = sorted(getattr(instance, name).values_list("pk", flat=True))
+    return data
 
 
 def changed(old: dict, new: dict) -> tuple[dict, dict]:

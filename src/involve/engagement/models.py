@@ -631,3 +631,54 @@ class Evidence(models.Model):
     @property
     def owner(self):
         return self.decision if self.decision_id else self.activity
+
+
+class BoardPaper(models.Model):
+    """The meeting a decision's cover sheet goes to, as the front of an NHS board paper: which board or
+    committee, when, the agenda item and paper reference, who wrote it and which director leads, what
+    the paper is for and what it recommends, and in short what people said and how it changed the
+    proposal. One per decision; the duty-to-involve section below it is built from the record itself."""
+
+    class Purpose(models.TextChoices):
+        DECISION = "decision", "For decision"
+        ASSURANCE = "assurance", "For assurance"
+        INFORMATION = "information", "For information"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="board_paper")
+    meeting = models.CharField("board or committee", max_length=200)
+    meeting_on = models.DateField("date of the meeting", null=True, blank=True)
+    agenda_item = models.CharField("agenda item", max_length=20, blank=True)
+    paper_reference = models.CharField("paper reference", max_length=50, blank=True)
+    author = models.CharField("author", max_length=200, blank=True, help_text="Name and job title")
+    lead_director = models.CharField("lead director", max_length=200, blank=True, help_text="Name and job title")
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.DECISION)
+    recommendation = models.TextField(max_length=2000, blank=True)
+    what_people_said = models.TextField(
+        "what people said and how it changed the proposal", max_length=4000, blank=True
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class PersonalData:
+        # Author and director are named post-holders acting in their public role.
+        personal = ["author", "lead_director"]
+        none = [
+            "id",
+            "organisation",
+            "decision",
+            "meeting",
+            "meeting_on",
+            "agenda_item",
+            "paper_reference",
+            "purpose",
+            "recommendation",
+            "what_people_said",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.decision}"

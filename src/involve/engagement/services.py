@@ -82,10 +82,7 @@ def _plural(n, noun):
 
 
 def _snapshot(instance, fields, m2m=()):
-    data = audit.snapshot(instance, fields)
-    for name in m2m:
-        data[name] = sorted(getattr(instance, name).values_list("pk", flat=True))
-    return data
+    return audit.snapshot(instance, fields, m2m)
 
 
 def _only(allowed, changes):
