@@ -59,12 +59,13 @@ def setup_django():
 
 
 def generate(scale, rng):
+    from involve.core import dates
     from involve.engagement.models import Activity, Decision, Evidence, LadderLevel, Method, Programme, VCSEPartner
     from involve.engagement.selectors import involvement_facts
     from involve.organisations.models import Organisation
     from involve.organisations.services import organisation_create
 
-    today = datetime.date.today()
+    today = dates.today()
     national = organisation_create(by=None, name="NHS England", kind="national", ods_code="X24")
     regions = [organisation_create(by=None, name=f"NHS England {name}", kind="region", parent=national,
                                    ods_code=f"Y{60 + i}") for i, name in enumerate(REGIONS)]

@@ -12,6 +12,7 @@ import tempfile
 import docx
 import pytest
 
+from involve.core.dates import today
 from involve.engagement.models import Activity, Decision, Evidence
 
 from ..test_uploads import minimal_pdf
@@ -19,7 +20,7 @@ from .conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
-TODAY = datetime.date.today()
+TODAY = today()
 DECIDED = TODAY - datetime.timedelta(days=7)
 WORKSHOP_ON = TODAY - datetime.timedelta(days=60)
 SURVEY_FROM = TODAY - datetime.timedelta(days=50)

@@ -13,9 +13,10 @@ from involve.engagement.models import (
     TermsOfEngagement,
     VCSEPartner,
 )
+from involve.core.dates import today
 from involve.engagement.services import refresh_involvement
 
-TODAY = datetime.date.today()
+TODAY = today()
 
 
 def days(n):

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from involve.audit.models import AuditEvent
 from involve.core import uploads
+from involve.core.dates import today
 from involve.engagement import evidence as evidence_services
 from involve.engagement import services
 from involve.engagement.models import Decision, Evidence, LadderLevel, Method
@@ -27,7 +28,7 @@ from ..test_uploads import HTML, good_files, malicious_files, minimal_pdf
 pytestmark = pytest.mark.django_db
 
 MB = 1024 * 1024
-TODAY = datetime.date.today()
+TODAY = today()
 LAST_MONTH = TODAY - datetime.timedelta(days=30)
 EVERYONE = [
     "a_administrator",

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from involve.audit.models import AuditEvent
+from involve.core.dates import today
 from involve.engagement import services
 from involve.engagement.models import (
     Activity,
@@ -455,4 +456,4 @@ def test_make_terms_helper_stays_in_step(cast):
     terms = make_terms(make_partner(cast.org_a))
     terms.full_clean()
     make_objective(make_programme(cast.org_a)).full_clean()
-    assert datetime.date.today() >= terms.agreed_on
+    assert today() >= terms.agreed_on

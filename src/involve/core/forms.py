@@ -66,10 +66,12 @@ def field_kind(bound_field) -> str:
     widget = bound_field.field.widget
     if isinstance(widget, NHSDateWidget):
         return "date"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
+    # CheckboxSelectMultiple is a subclass of RadioSelect in Django 5.2, so it must be tested first:
+    # drawn as radios, a "choose several" question keeps only one tick on every save.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Select):
