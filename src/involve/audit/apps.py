@@ -5,3 +5,9 @@ class AuditConfig(AppConfig):
     name = "involve.audit"
     label = "audit"
     verbose_name = "Audit"
+
+    def ready(self):
+        # Every installed app's audit_actions module declares its actions (see registry.py).
+        from . import registry
+
+        registry.load()

@@ -2,18 +2,24 @@ from django import forms
 
 from involve.core.forms import NHSDateField
 
+from . import presenters, registry
+
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, label="Action")
+    action = forms.ChoiceField(required=False, label="What happened")
     actor = forms.CharField(required=False, label="Person (email contains)", max_length=254)
-    target_type = forms.ChoiceField(required=False, label="Record type")
+    target_type = forms.ChoiceField(required=False, label="Type of record")
     date_from = NHSDateField(required=False, label="From")
     date_to = NHSDateField(required=False, label="To")
 
     def __init__(self, *args, actions, target_types, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action")] + [(a, a) for a in actions]
-        self.fields["target_type"].choices = [("", "Any record type")] + [(t, t) for t in target_types if t]
+        # The options are the plain phrases from each app's audit_actions.py; the values stay the codes.
+        action_choices = sorted(((a, registry.choice_label(a)) for a in actions if a), key=lambda c: c[1].lower())
+        self.fields["action"].choices = [("", "Anything")] + action_choices
+        type_choices = sorted(((t, presenters.capital(presenters.record_type(t))) for t in target_types if t),
+                              key=lambda c: c[1].lower())
+        self.fields["target_type"].choices = [("", "Any type of record")] + type_choices
 
     def clean(self):
         data = super().clean()

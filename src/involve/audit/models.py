@@ -16,12 +16,14 @@ class AuditEvent(models.Model):
     No foreign keys, so that erasing a person or deleting a record never breaks the trail.
     On PostgreSQL a trigger also refuses UPDATE and DELETE (migration 0002). Values that are
     special category data or free text from the public are never stored here: services pass
-    field names for those, not values.
+    field names for those, not values. `labels` keeps the names of the records that old/new
+    refer to by id (services.snapshot), as they were when the event was written.
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
-    actor_label = models.CharField(max_length=254, blank=True)
+    actor_label = models.CharField(max_length=254, blank=True)  # the email address
+    actor_name = models.CharField(max_length=254, blank=True)  # the person's name when they acted
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
@@ -29,6 +31,8 @@ class AuditEvent(models.Model):
     target_label = models.CharField(max_length=255, blank=True)
     old = models.JSONField(default=dict, blank=True)
     new = models.JSONField(default=dict, blank=True)
+    # Names of the related records old/new point at, when the event was written: {field: {id: name}}.
+    labels = models.JSONField(default=dict, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -37,7 +41,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organisation_id", "-created_at"], name="audit_org_time")]
 
     class PersonalData:
-        personal = ["actor_id", "actor_label", "target_label", "old", "new"]
+        personal = ["actor_id", "actor_label", "actor_name", "target_label", "old", "new", "labels"]
         none = ["id", "created_at", "organisation_id", "action", "target_type", "target_id"]
 
     def __str__(self):

@@ -2,6 +2,7 @@ import datetime
 
 from django.utils import timezone
 
+from . import presenters
 from .models import AuditEvent
 
 
@@ -29,11 +30,17 @@ def filter_choices(organisation):
     return actions, target_types
 
 
-EXPORT_HEADER = ["Time (UTC)", "Person", "Action", "Record type", "Record id", "Record", "Before", "After"]
+EXPORT_HEADER = ["When (UTC)", "Who", "Email address", "Organisation", "What happened", "Type of record", "Record",
+                 "Field", "Before", "After"]
 
 
-def export_row(event):
-    import json
+def export_rows(event, organisation_name=""):
+    """One row per changed field, in words (an event that changed no field is one row with those blank).
 
-    return [event.created_at, event.actor_label, event.action, event.target_type, event.target_id,
-            event.target_label, json.dumps(event.old, default=str), json.dumps(event.new, default=str)]
+    Cells go through involve.core.exports, which stops a spreadsheet reading typed text as a formula."""
+    item = presenters.entry(event)
+    start = [event.created_at, item.who, event.actor_label, organisation_name, presenters.capital(item.phrase_text),
+             presenters.capital(item.record_type), event.target_label]
+    if not item.changes:
+        return [start + ["", "", ""]]
+    return [start + [change.label, change.before, change.after] for change in item.changes]

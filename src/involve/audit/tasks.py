@@ -6,7 +6,7 @@ from involve.core.exports import csv_bytes
 from involve.core.progress import Progress
 from involve.organisations.models import Organisation
 
-from .selectors import EXPORT_HEADER, events_for_organisation, export_row
+from .selectors import EXPORT_HEADER, events_for_organisation, export_rows
 
 BATCH = 2000
 
@@ -23,7 +23,7 @@ def export_audit_csv(*, run_id, organisation_id, filters):
         progress.set_total(total)
         rows = []
         for i, event in enumerate(events.iterator(chunk_size=BATCH), start=1):
-            rows.append(export_row(event))
+            rows.extend(export_rows(event, organisation.name))
             if i % BATCH == 0:
                 progress.advance(i, f"{i:,} of {total:,} events")
         progress.finish_with_file(csv_bytes(EXPORT_HEADER, rows), f"audit-log-{organisation.pk}.csv")

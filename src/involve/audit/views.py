@@ -5,7 +5,7 @@ from involve.core.pagination import paginate
 from involve.core.progress import task_run_start
 from involve.organisations.permissions import Action
 
-from . import services
+from . import presenters, services
 from .forms import AuditFilterForm
 from .selectors import events_for_organisation, filter_choices
 from .tasks import export_audit_csv
@@ -25,7 +25,12 @@ def _filters(request):
 def event_list(request):
     form, filters = _filters(request)
     events = events_for_organisation(request.access.organisation, **filters)
-    return render(request, "audit/list.html", {"section": "audit", "form": form, "page": paginate(request, events)})
+    page = paginate(request, events)
+    entries = presenters.entries(page.object_list, request.access)
+    return render(request, "audit/list.html", {
+        "section": "audit", "form": form, "page": page, "entries": entries,
+        "count": presenters.plural(page.paginator.count, "event"), "short": presenters.SHORT,
+    })
 
 
 @require_POST
