@@ -48,10 +48,18 @@ def make_decision(organisation, title="Close the birth centre", **fields):
     return Decision.objects.create(organisation=organisation, title=title, **fields)
 
 
+def state_for(starts_on, ends_on=None):
+    """The state a real activity with these dates would be in (as migration 0006 sets it)."""
+    if starts_on > TODAY:
+        return Activity.State.PLANNED
+    return Activity.State.DONE if (ends_on or starts_on) < TODAY else Activity.State.TAKING_PLACE
+
+
 def make_activity(organisation, title="Listening event", decisions=(), **fields):
     fields.setdefault("method", "workshop")
     fields.setdefault("ladder_level", "involve")
     fields.setdefault("starts_on", days(-30))
+    fields.setdefault("state", state_for(fields["starts_on"], fields.get("ends_on")))
     activity = Activity.objects.create(organisation=organisation, title=title, **fields)
     activity.decisions.set(decisions)
     refresh_involvement(d.pk for d in decisions)  # as the services do

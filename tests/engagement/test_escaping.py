@@ -73,6 +73,7 @@ def hostile(request, cast):
         method="workshop",
         ladder_level="involve",
         starts_on=days(-30),
+        state="done",
         feedback_given_on=days(-1),
         **_text_fields(Activity, payload),
     )

@@ -142,7 +142,7 @@ def test_an_invalid_filter_value_is_shown_as_an_error_and_ignored(cast, client_f
     html = response.content.decode()
     assert response.status_code == 200
     assert "Birth centre" in html
-    assert "Select a valid choice" in html
+    assert "Select programme from the list" in html
     assert "must be a real date" in html
 
 

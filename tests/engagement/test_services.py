@@ -285,6 +285,7 @@ def test_activity_create_with_links(cast):
         title="Outreach",
         method="outreach",
         ladder_level="involve",
+        state="done",
         starts_on=days(-3),
         decisions=[decision],
         partners=[partner],

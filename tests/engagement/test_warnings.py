@@ -224,7 +224,8 @@ def test_every_service_keeps_the_stored_involvement_facts_true(cast):
 
     check((0, None, 0), (0, None, 0))
     activity = services.activity_create(by=lead, organisation=org, decisions=[first], title="Workshop",
-                                        method="workshop", ladder_level="involve", starts_on=days(-40))
+                                        method="workshop", ladder_level="involve", state="done",
+                                        starts_on=days(-40))
     check((1, days(-40), 1), (0, None, 0))
     services.activity_update(by=lead, activity=activity, decisions=[second], starts_on=days(-5))
     check((0, None, 0), (1, days(-5), 1))

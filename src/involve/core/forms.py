@@ -1,8 +1,14 @@
-"""Form pieces shared by every area: the NHS date input and a description of each field for templates."""
+"""Form pieces shared by every area: base forms whose error messages are written for people, the NHS
+date input, the hidden revision that catches a stale edit, and a description of each field for templates."""
 
 import datetime
 
 from django import forms
+from django.core import validators
+from django.forms.utils import pretty_name
+
+# The largest whole number every database we support stores in an integer column.
+MAX_INTEGER = 2_147_483_647
 
 
 class NHSDateWidget(forms.MultiWidget):
@@ -37,6 +43,11 @@ class NHSDateField(forms.Field):
         "year": "Year must include 4 numbers",
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Years outside 1900–2999 are typing mistakes, and year 9999 breaks date arithmetic in filters.
+        self.validators.append(_year_in_range)
+
     def to_python(self, value):
         if isinstance(value, datetime.date) or value in (None, ""):
             return value or None
@@ -59,6 +70,109 @@ class NHSDateField(forms.Field):
 
     def prepare_value(self, value):
         return value
+
+
+def _year_in_range(value):
+    if value and not 1900 <= value.year <= 2999:
+        raise forms.ValidationError("Year must be between 1900 and 2999", code="year_range")
+
+
+def _lower_first(text):
+    # "Title" → "title", but "ODS code" and "VCSE partner" keep their capitals.
+    text = str(text)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _human_messages(field, label, kind):
+    """NHS.UK-style error messages for one field, in place of Django's defaults."""
+    name = _lower_first(label)
+    if kind in ("radios", "select"):
+        required = f"Select {name}"
+    elif kind == "checkboxes":
+        required = f"Select at least one option for {name}"
+    elif kind == "file":
+        required = "Select a file"
+    else:
+        required = f"Enter {name}"
+    if label.endswith("?"):
+        required = "Select an answer" if kind in ("radios", "select", "checkboxes") else "Answer the question"
+    messages = {
+        "required": required,
+        "max_length": f"{label} must be %(limit_value)d characters or fewer",
+        "min_length": f"{label} must be %(limit_value)d characters or more",
+        "min_value": f"{label} must be %(limit_value)s or more",
+        "max_value": f"{label} must be %(limit_value)s or less",
+        "invalid_choice": f"Select {name} from the list",
+        "invalid_pk_value": f"Select {name} from the list",
+        "invalid_list": f"Select {name} from the list",
+        "null_characters_not_allowed": f"{label} must not contain the null character",
+        "max_digits": f"{label} must be a smaller number",
+        "max_whole_digits": f"{label} must be a smaller number",
+        "max_decimal_places": f"{label} must have no more than %(max)s decimal places",
+    }
+    if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+        messages["invalid_choice"] = f"Select only options listed for {name}"
+    if isinstance(field, forms.EmailField):
+        messages["invalid"] = "Enter an email address in the correct format, like name@example.nhs.uk"
+    elif isinstance(field, forms.URLField):
+        messages["invalid"] = "Enter a web address in the correct format, like https://www.example.nhs.uk"
+    elif isinstance(field, forms.IntegerField):
+        messages["invalid"] = f"{label} must be a whole number"
+    elif isinstance(field, forms.DecimalField | forms.FloatField):
+        messages["invalid"] = f"{label} must be a number"
+    return messages
+
+
+def humanise_errors(form):
+    """Give every field of `form` error messages written for people. A message a form sets on purpose
+    (it differs from Django's default) is kept."""
+    for name, field in form.fields.items():
+        label = str(field.label or pretty_name(name))
+        kind = field_kind(form[name])
+        defaults = {}
+        for cls in reversed(type(field).__mro__):
+            defaults.update(getattr(cls, "default_error_messages", {}))
+        for code, message in _human_messages(field, label, kind).items():
+            if field.error_messages.get(code, defaults.get(code)) == defaults.get(code):
+                field.error_messages[code] = message
+        if isinstance(field, forms.IntegerField) and field.max_value is None:
+            field.max_value = MAX_INTEGER
+            field.validators.append(validators.MaxValueValidator(MAX_INTEGER))
+        if isinstance(field, forms.CharField) and field.max_length and not isinstance(field.widget, forms.HiddenInput):
+            field.widget.attrs.setdefault("data-maxlength", field.max_length)
+
+
+class HumanErrorsMixin:
+    conflict = None  # rows of "theirs and yours", set by core.pages.save_form on a stale edit
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        humanise_errors(self)
+
+
+class Form(HumanErrorsMixin, forms.Form):
+    """The base of every form of ours: error messages in the NHS.UK style."""
+
+
+class ModelForm(HumanErrorsMixin, forms.ModelForm):
+    """The base of every model form of ours: NHS.UK-style errors and, for a record that has a
+    `revision`, a hidden field with the revision the form was opened at, so that saving over
+    someone else's newer changes is caught (involve.audit.writes.update raises StaleEdit)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk and any(f.name == "revision" for f in instance._meta.concrete_fields):
+            self.fields["revision"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=instance.revision
+            )
+
+    @property
+    def revision(self):
+        """The revision the person saw, or None (an old page without one, or a new record)."""
+        return self.cleaned_data.get("revision") if "revision" in self.fields else None
 
 
 def field_kind(bound_field) -> str:
@@ -105,6 +219,11 @@ def selected_values(bound_field) -> set[str]:
     if isinstance(value, list | tuple):
         return {str(v) for v in value}
     return {str(value)}
+
+
+def character_limit(bound_field):
+    """The maximum length of a text field, for the design system's character count (or None)."""
+    return getattr(bound_field.field, "max_length", None)
 
 
 def error_list(form) -> list[dict]:

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from involve.core import dates
+
 from . import evidence as evidence_services
 from . import services
 from .models import (
@@ -103,8 +105,32 @@ def _decision(org, by, spec):
     )
     screening = spec.get("screening")
     if screening:
+        final = screening.get("duty_status")
+        if final in (Decision.DutyStatus.INVOLVEMENT_COMPLETE, Decision.DutyStatus.FEEDBACK_GIVEN):
+            # The record supports these only once its activities and evidence exist: screen it as in
+            # progress now, and move it on once the area's activities are loaded (_finish_screenings).
+            _PENDING.append((by, decision, screening))
+            screening = {**screening, "duty_status": Decision.DutyStatus.PLAN_IN_PROGRESS}
         services.decision_screen(by=by, decision=decision, **screening)
     return decision
+
+
+_PENDING = []
+
+
+def _finish_screenings():
+    while _PENDING:
+        by, decision, screening = _PENDING.pop(0)
+        decision = Decision.objects.get(pk=decision.pk)
+        # A demo decision whose involvement all came after it (the "late evidence" warning) stays in progress.
+        if not services.status_gaps(decision, screening["duty_status"]):
+            services.decision_screen(by=by, decision=decision, **screening)
+
+
+def _state(starts_on, ends_on):
+    if starts_on > dates.today():
+        return Activity.State.PLANNED
+    return Activity.State.DONE if (ends_on or starts_on) < dates.today() else Activity.State.TAKING_PLACE
 
 
 def _activity(org, by, spec):
@@ -117,6 +143,7 @@ def _activity(org, by, spec):
         title=spec["title"],
         method=spec["method"],
         ladder_level=spec["level"],
+        state=spec.get("state") or _state(_day(spec["starts"]), _day(spec["ends"]) if "ends" in spec else None),
         starts_on=_day(spec["starts"]),
         ends_on=_day(spec["ends"]) if "ends" in spec else None,
         programme=spec.get("programme"),
@@ -563,3 +590,4 @@ def load_area(context):
     organisations, users = context["organisations"], context["users"]
     _icb(organisations["QWE"], users.get("icb.lead@example.nhs.uk"))
     _trust(organisations["RJ7"], users.get("trust.lead@example.nhs.uk"))
+    _finish_screenings()

@@ -8,10 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from involve.core import forms as core_forms
 from involve.core.forms import NHSDateField
 from involve.organisations.models import User
 
-from . import selectors
+from . import selectors, services
 from .models import (
     Activity,
     AudienceTag,
@@ -38,7 +39,7 @@ def audience_choices(organisation, selected=None):
     return tags.filter(keep).order_by("name")
 
 
-class _OrganisationForm(forms.ModelForm):
+class _OrganisationForm(core_forms.ModelForm):
     """A model form for a record of `organisation`: the instance is built for it when new."""
 
     def __init__(self, *args, organisation, **kwargs):
@@ -53,7 +54,7 @@ class _OrganisationForm(forms.ModelForm):
 class ProgrammeForm(_OrganisationForm):
     class Meta:
         model = Programme
-        fields = ["name", "description"]
+        fields = services.PROGRAMME_FIELDS
         widgets = {"description": TEXTAREA}
 
 
@@ -62,7 +63,7 @@ class ObjectiveForm(_OrganisationForm):
 
     class Meta:
         model = ImprovementObjective
-        fields = ["title", "description", "owner", "owner_name", "status", "target_date"]
+        fields = services.OBJECTIVE_FIELDS
         widgets = {"description": TEXTAREA, "status": forms.RadioSelect}
         labels = {"owner": "Owner", "owner_name": "Or a named owner who does not use Involve"}
         help_texts = {"owner_name": "For example a team, a post or a partner organisation"}
@@ -71,9 +72,7 @@ class ObjectiveForm(_OrganisationForm):
         super().__init__(*args, **kwargs)
         if programme is not None:
             self.instance.programme = programme
-        self.fields["owner"].queryset = User.objects.filter(
-            memberships__organisation=self.organisation
-        ).distinct()
+        self.fields["owner"].queryset = User.objects.filter(memberships__organisation=self.organisation).distinct()
         self.fields["owner"].empty_label = "No one yet"
 
     def clean(self):
@@ -89,7 +88,7 @@ class MilestoneForm(_OrganisationForm):
 
     class Meta:
         model = Milestone
-        fields = ["title", "due_date", "done_date"]
+        fields = services.MILESTONE_FIELDS
 
     def __init__(self, *args, objective=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,16 +106,7 @@ class DecisionForm(_OrganisationForm):
 
     class Meta:
         model = Decision
-        fields = [
-            "title",
-            "reference",
-            "programme",
-            "decision_maker",
-            "kind",
-            "planned_date",
-            "actual_date",
-            "summary",
-        ]
+        fields = services.DECISION_FIELDS
         widgets = {"summary": TEXTAREA, "kind": forms.RadioSelect}
         labels = {"decision_maker": "Decision-maker", "kind": "Type of decision"}
 
@@ -126,7 +116,7 @@ class DecisionForm(_OrganisationForm):
         self.fields["programme"].empty_label = "Not part of a programme"
 
 
-class ScreeningForm(forms.ModelForm):
+class ScreeningForm(core_forms.ModelForm):
     """The duty-to-involve assessment. Only duties in force on the decision's date are offered."""
 
     plan_methods = forms.MultipleChoiceField(
@@ -135,28 +125,15 @@ class ScreeningForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    scrutiny_consulted_on = NHSDateField(label="Scrutiny committee consulted on", required=False)
+    scrutiny_consulted_on = NHSDateField(
+        label="Scrutiny committee consulted on", required=False, help_text="Leave this empty until it has happened"
+    )
     plan_starts = NHSDateField(label="Involvement starts", required=False)
     plan_ends = NHSDateField(label="Involvement ends", required=False)
 
     class Meta:
         model = Decision
-        fields = [
-            "affects_services",
-            "affects_rationale",
-            "duties",
-            "substantial_variation",
-            "scrutiny_consulted_on",
-            "eia_reference",
-            "health_inequalities",
-            "plan_audiences",
-            "plan_methods",
-            "plan_starts",
-            "plan_ends",
-            "plan_notes",
-            "feedback_changes",
-            "duty_status",
-        ]
+        fields = services.SCREENING_FIELDS + services.SCREENING_M2M
         widgets = {
             "affects_services": forms.RadioSelect,
             "substantial_variation": forms.RadioSelect,
@@ -194,9 +171,7 @@ class ScreeningForm(forms.ModelForm):
         linked = set(decision.duties.values_list("pk", flat=True)) if decision.pk else set()
         self.fields["duties"].queryset = LegalDuty.objects.filter(pk__in=self.duty_ids_in_force | linked)
         self.fields["duties"].label_from_instance = self._duty_label
-        self.fields["plan_audiences"].queryset = audience_choices(
-            decision.organisation, decision.plan_audiences.all()
-        )
+        self.fields["plan_audiences"].queryset = audience_choices(decision.organisation, decision.plan_audiences.all())
 
     def _duty_label(self, duty):
         if duty.pk in self.duty_ids_in_force:
@@ -220,12 +195,11 @@ class ScreeningForm(forms.ModelForm):
 
 class ActivityForm(_OrganisationForm):
     starts_on = NHSDateField(label="Start date")
-    ends_on = NHSDateField(
-        label="End date", required=False, help_text="Leave empty for a single-day activity"
-    )
+    ends_on = NHSDateField(label="End date", required=False, help_text="Leave empty for a single-day activity")
 
     class Meta:
         model = Activity
+        # The order people answer in: what and when, who it aimed at, then what happened.
         fields = [
             "title",
             "description",
@@ -233,6 +207,7 @@ class ActivityForm(_OrganisationForm):
             "decisions",
             "method",
             "ladder_level",
+            "state",
             "starts_on",
             "ends_on",
             "location",
@@ -241,6 +216,7 @@ class ActivityForm(_OrganisationForm):
             "public_partners",
             "public_partner_roles",
             "audiences_targeted",
+            "expected_participants",
             "audiences_reached",
             "participants",
             "responses",
@@ -248,6 +224,7 @@ class ActivityForm(_OrganisationForm):
             "outputs",
         ]
         widgets = {
+            "state": forms.RadioSelect,
             "description": TEXTAREA,
             "public_partner_roles": TEXTAREA,
             "outputs": TEXTAREA,
@@ -263,8 +240,14 @@ class ActivityForm(_OrganisationForm):
             "audiences_targeted": "Audiences it aimed to reach",
             "audiences_reached": "Audiences it reached",
             "ladder_level": "Level of participation",
+            "state": "Has it taken place?",
         }
-        help_texts = {"partners": "VCSE organisations and local Healthwatch, from your partner register"}
+        help_texts = {
+            "partners": "VCSE organisations and local Healthwatch, from your partner register",
+            "state": "Who took part, responses and outputs can be recorded once it has taken place",
+            "audiences_reached": "Only once it has taken place",
+            "participants": "Only once it has taken place",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -290,12 +273,12 @@ class ActivityForm(_OrganisationForm):
         return {name: self.cleaned_data[name] for name in fields}
 
 
-class FeedbackForm(forms.ModelForm):
+class FeedbackForm(core_forms.ModelForm):
     feedback_given_on = NHSDateField(label="When was it given?")
 
     class Meta:
         model = Activity
-        fields = ["feedback_what", "feedback_given_on", "feedback_how"]
+        fields = services.FEEDBACK_FIELDS
         widgets = {"feedback_what": forms.Textarea(attrs={"rows": 6})}
         labels = {"feedback_what": "What were participants told?", "feedback_how": "How was it given?"}
         help_texts = {
@@ -317,20 +300,18 @@ class PartnerForm(_OrganisationForm):
 
     class Meta:
         model = VCSEPartner
-        fields = ["name", "kind", "contact_email", "website", "description"]
+        fields = services.PARTNER_FIELDS
         widgets = {"description": TEXTAREA, "kind": forms.RadioSelect}
 
 
 class TermsForm(_OrganisationForm):
     agreed_on = NHSDateField(label="Agreed on")
     review_on = NHSDateField(label="Review due", required=False)
-    document_url = forms.URLField(
-        label="Link to the document", required=False, max_length=500, assume_scheme="https"
-    )
+    document_url = forms.URLField(label="Link to the document", required=False, max_length=500, assume_scheme="https")
 
     class Meta:
         model = TermsOfEngagement
-        fields = ["version", "agreed_on", "review_on", "document_url", "summary"]
+        fields = services.TERMS_FIELDS
         widgets = {"summary": TEXTAREA}
 
     def __init__(self, *args, partner=None, **kwargs):
@@ -342,14 +323,14 @@ class TermsForm(_OrganisationForm):
 class AudienceTagForm(_OrganisationForm):
     class Meta:
         model = AudienceTag
-        fields = ["name", "description", "inclusion_health", "active"]
+        fields = services.AUDIENCE_TAG_FIELDS
         labels = {"active": "Offer this audience on new activities"}
 
 
 # Filters on the list pages. They are GET forms: a value that does not validate is ignored.
 
 
-class _FilterForm(forms.Form):
+class _FilterForm(core_forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
 
     def __init__(self, data, *, access, **kwargs):
@@ -368,7 +349,9 @@ class _FilterForm(forms.Form):
 
 def _programme_field():
     return forms.ModelChoiceField(
-        queryset=Programme.objects.none(), required=False, empty_label="Any programme",
+        queryset=Programme.objects.none(),
+        required=False,
+        empty_label="Any programme",
         help_text="Programmes of the organisation chosen above, or of your own if none is chosen",
     )
 
@@ -383,9 +366,7 @@ class DecisionFilterForm(_FilterForm):
     duty_status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status")] + list(Decision.DutyStatus.choices)
     )
-    kind = forms.ChoiceField(
-        label="Type", required=False, choices=[("", "Any type")] + list(Decision.Kind.choices)
-    )
+    kind = forms.ChoiceField(label="Type", required=False, choices=[("", "Any type")] + list(Decision.Kind.choices))
     warning = forms.ChoiceField(
         label="Warnings",
         required=False,
@@ -437,9 +418,7 @@ class ProgrammeFilterForm(_FilterForm):
 
 class PartnerFilterForm(_FilterForm):
     organisation = _organisation_field()
-    kind = forms.ChoiceField(
-        label="Type", required=False, choices=[("", "Any type")] + list(VCSEPartner.Kind.choices)
-    )
+    kind = forms.ChoiceField(label="Type", required=False, choices=[("", "Any type")] + list(VCSEPartner.Kind.choices))
 
 
 def programmes_for_filter(access, data):

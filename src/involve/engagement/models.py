@@ -10,11 +10,29 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
+from involve.core.dates import today
 from involve.organisations.models import Organisation
 
 https_only = URLValidator(schemes=["https"], message="Enter a web address that starts with https://")
+
+# Length limits for free text, enforced by the forms (with a character count) and by full_clean in the
+# services. Long enough for what a board paper says; short enough that no reader can make a page or a
+# cover sheet expensive to draw.
+SHORT_TEXT = 2000
+LONG_TEXT = 5000
+
+
+def not_in_future(value, what):
+    """A date that says something happened cannot be after today (Europe/London)."""
+    if value and value > today():
+        return f"{what} cannot be in the future"
+    return None
+
+
+def _revision_field():
+    # Raised by every update through involve.audit.writes; forms carry it to detect a stale edit.
+    return models.PositiveIntegerField(default=1, editable=False)
 
 
 class Method(models.TextChoices):
@@ -49,16 +67,23 @@ class Programme(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="programmes")
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
+    revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "pk"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_programme_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="unique_programme_name",
+                violation_error_message="There is already a programme with this name",
+            )
+        ]
 
     class PersonalData:
-        none = ["id", "organisation", "name", "description", "created_at", "updated_at"]
+        none = ["id", "organisation", "name", "description", "revision", "created_at", "updated_at"]
 
     def __str__(self):
         return self.name
@@ -76,7 +101,7 @@ class ImprovementObjective(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="objectives")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
     # A person who signs in, or a named owner who does not (a team, a post, a partner).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -84,6 +109,7 @@ class ImprovementObjective(models.Model):
     owner_name = models.CharField("owner (if not a user)", max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     target_date = models.DateField(null=True, blank=True)
+    revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,6 +126,7 @@ class ImprovementObjective(models.Model):
             "description",
             "status",
             "target_date",
+            "revision",
             "created_at",
             "updated_at",
         ]
@@ -120,15 +147,20 @@ class Milestone(models.Model):
     title = models.CharField(max_length=200)
     due_date = models.DateField()
     done_date = models.DateField(null=True, blank=True)
+    revision = _revision_field()
 
     class Meta:
         ordering = ["due_date", "pk"]
 
     class PersonalData:
-        none = ["id", "organisation", "objective", "title", "due_date", "done_date"]
+        none = ["id", "organisation", "objective", "title", "due_date", "done_date", "revision"]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if error := not_in_future(self.done_date, "The date it was done"):
+            raise ValidationError({"done_date": error})
 
 
 class LegalDutyQuerySet(models.QuerySet):
@@ -196,20 +228,26 @@ class AudienceTag(models.Model):
         help_text="Socially excluded people who typically have very poor health outcomes",
     )
     active = models.BooleanField(default=True)
+    revision = _revision_field()
 
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="unique_audience_tag_name"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="unique_audience_tag_name",
+                violation_error_message="There is already an audience with this name",
+            ),
             models.UniqueConstraint(
                 fields=["name"],
                 condition=Q(organisation__isnull=True),
                 name="unique_national_audience_tag_name",
+                violation_error_message="There is already a national audience with this name",
             ),
         ]
 
     class PersonalData:
-        none = ["id", "organisation", "name", "description", "inclusion_health", "active"]
+        none = ["id", "organisation", "name", "description", "inclusion_health", "active", "revision"]
 
     def __str__(self):
         return self.name
@@ -255,7 +293,7 @@ class Decision(models.Model):
     kind = models.CharField("type of decision", max_length=20, choices=Kind.choices)
     planned_date = models.DateField("planned decision date", null=True, blank=True)
     actual_date = models.DateField("date the decision was taken", null=True, blank=True)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(max_length=LONG_TEXT, blank=True)
 
     # The duty-to-involve assessment (domain.md §4.2).
     affects_services = models.CharField(
@@ -264,7 +302,7 @@ class Decision(models.Model):
         choices=Answer.choices,
         default=Answer.NOT_YET,
     )
-    affects_rationale = models.TextField("reasons", blank=True)
+    affects_rationale = models.TextField("reasons", max_length=SHORT_TEXT, blank=True)
     duties = models.ManyToManyField(LegalDuty, blank=True, related_name="decisions")
     substantial_variation = models.CharField(
         "substantial development or variation",
@@ -275,13 +313,15 @@ class Decision(models.Model):
     )
     scrutiny_consulted_on = models.DateField("scrutiny committee consulted on", null=True, blank=True)
     eia_reference = models.CharField("equality impact assessment reference", max_length=200, blank=True)
-    health_inequalities = models.TextField("how health inequalities were considered", blank=True)
+    health_inequalities = models.TextField(
+        "how health inequalities were considered", max_length=LONG_TEXT, blank=True
+    )
     plan_audiences = models.ManyToManyField("AudienceTag", blank=True, related_name="planned_for_decisions")
     plan_methods = models.JSONField(default=list, blank=True)  # Method values
     plan_starts = models.DateField("involvement starts", null=True, blank=True)
     plan_ends = models.DateField("involvement ends", null=True, blank=True)
-    plan_notes = models.TextField("involvement plan", blank=True)
-    feedback_changes = models.TextField("how feedback changed the proposal", blank=True)
+    plan_notes = models.TextField("involvement plan", max_length=LONG_TEXT, blank=True)
+    feedback_changes = models.TextField("how feedback changed the proposal", max_length=LONG_TEXT, blank=True)
     duty_status = models.CharField(max_length=24, choices=DutyStatus.choices, default=DutyStatus.NOT_SCREENED)
     screened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -295,6 +335,7 @@ class Decision(models.Model):
     last_involvement_on = models.DateField(null=True, blank=True, editable=False)  # latest start or evidence date
     activities_without_feedback = models.PositiveIntegerField(default=0, editable=False)
 
+    revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -339,6 +380,7 @@ class Decision(models.Model):
             "involvement_count",
             "last_involvement_on",
             "activities_without_feedback",
+            "revision",
             "created_at",
             "updated_at",
             "screened_at",
@@ -349,11 +391,13 @@ class Decision(models.Model):
 
     def clean(self):
         errors = {}
-        if self.actual_date and self.actual_date > timezone.localdate():
+        if not_in_future(self.actual_date, "The date the decision was taken"):
             errors["actual_date"] = (
                 "The date the decision was taken cannot be in the future. If it has not "
                 "been taken yet, give the planned decision date instead"
             )
+        if error := not_in_future(self.scrutiny_consulted_on, "The date the scrutiny committee was consulted"):
+            errors["scrutiny_consulted_on"] = error
         if self.plan_starts and self.plan_ends and self.plan_ends < self.plan_starts:
             errors["plan_ends"] = "The date involvement ends must be on or after the date it starts"
         if errors:
@@ -397,19 +441,26 @@ class VCSEPartner(models.Model):
         help_text="The organisation's shared address, not a person's",
     )
     website = models.URLField(blank=True, max_length=500, validators=[https_only])
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
+    revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = "VCSE partner"
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_partner_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="unique_partner_name",
+                violation_error_message="There is already a partner with this name",
+            )
+        ]
 
     class PersonalData:
         # Meant for a shared mailbox, but people type their own address in, so treated as personal.
         personal = ["contact_email"]
-        none = ["id", "organisation", "name", "kind", "website", "description", "created_at", "updated_at"]
+        none = ["id", "organisation", "name", "kind", "website", "description", "revision", "created_at", "updated_at"]
 
     def __str__(self):
         return self.name
@@ -426,13 +477,18 @@ class TermsOfEngagement(models.Model):
     document_url = models.URLField(
         "link to the document", blank=True, max_length=500, validators=[https_only]
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(max_length=SHORT_TEXT, blank=True)
+    revision = _revision_field()
 
     class Meta:
         ordering = ["-agreed_on", "-pk"]
         verbose_name_plural = "terms of engagement"
         constraints = [
-            models.UniqueConstraint(fields=["partner", "version"], name="unique_terms_version"),
+            models.UniqueConstraint(
+                fields=["partner", "version"],
+                name="unique_terms_version",
+                violation_error_message="These terms already have a version with this name",
+            ),
             models.CheckConstraint(
                 condition=Q(review_on__isnull=True) | Q(review_on__gte=F("agreed_on")),
                 name="terms_review_after_agreed",
@@ -449,20 +505,38 @@ class TermsOfEngagement(models.Model):
             "review_on",
             "document_url",
             "summary",
+            "revision",
         ]
 
     def __str__(self):
         return f"{self.partner} – version {self.version}"
 
     def clean(self):
+        errors = {}
+        if error := not_in_future(self.agreed_on, "The date the terms were agreed"):
+            errors["agreed_on"] = error
         if self.agreed_on and self.review_on and self.review_on < self.agreed_on:
-            raise ValidationError(
-                {"review_on": "The review date must be on or after the date the terms were agreed"}
-            )
+            errors["review_on"] = "The review date must be on or after the date the terms were agreed"
+        if errors:
+            raise ValidationError(errors)
 
 
 class Activity(models.Model):
-    """Something done with patients and the public: a workshop, a survey, a 15 Steps visit…"""
+    """Something done with patients and the public: a workshop, a survey, a 15 Steps visit…
+
+    Its state says whether it has happened. What it planned (people expected) is kept apart from what
+    happened (people who took part, responses, outputs, feedback), and what happened can be recorded
+    only once it has taken place, so a record never claims more than it holds.
+    """
+
+    class State(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        TAKING_PLACE = "taking_place", "Taking place"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Facts that exist only once the activity has taken place.
+    OUTCOME_FIELDS = ("participants", "responses", "outputs", "feedback_what", "feedback_given_on", "feedback_how")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="activities")
     programme = models.ForeignKey(
@@ -470,7 +544,8 @@ class Activity(models.Model):
     )
     decisions = models.ManyToManyField(Decision, blank=True, related_name="activities")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PLANNED)
     method = models.CharField(max_length=24, choices=Method.choices)
     ladder_level = models.CharField("level of participation", max_length=16, choices=LadderLevel.choices)
     starts_on = models.DateField("start date")
@@ -479,19 +554,25 @@ class Activity(models.Model):
     online = models.BooleanField("held online", default=False)
     partners = models.ManyToManyField(VCSEPartner, blank=True, related_name="activities")
     public_partners = models.PositiveIntegerField("patient and public partners involved", default=0)
-    public_partner_roles = models.TextField("their roles", blank=True, help_text="Roles only, not names")
+    public_partner_roles = models.TextField(
+        "their roles", max_length=SHORT_TEXT, blank=True, help_text="Roles only, not names"
+    )
     audiences_targeted = models.ManyToManyField(AudienceTag, blank=True, related_name="targeted_by")
     audiences_reached = models.ManyToManyField(AudienceTag, blank=True, related_name="reached_by")
+    expected_participants = models.PositiveIntegerField("people expected to take part", null=True, blank=True)
     participants = models.PositiveIntegerField("people who took part", null=True, blank=True)
     responses = models.PositiveIntegerField(null=True, blank=True)
     cost = models.DecimalField(
         "cost (£)", max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    outputs = models.TextField(blank=True, help_text="Reports and other things the activity produced")
+    outputs = models.TextField(
+        max_length=LONG_TEXT, blank=True, help_text="Reports and other things the activity produced"
+    )
     # Closing the loop: what we told the people who took part, when and how.
-    feedback_what = models.TextField("feedback given to participants", blank=True)
+    feedback_what = models.TextField("feedback given to participants", max_length=LONG_TEXT, blank=True)
     feedback_given_on = models.DateField("feedback given on", null=True, blank=True)
     feedback_how = models.CharField("how the feedback was given", max_length=200, blank=True)
+    revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -517,6 +598,7 @@ class Activity(models.Model):
             "programme",
             "title",
             "description",
+            "state",
             "method",
             "ladder_level",
             "starts_on",
@@ -525,6 +607,7 @@ class Activity(models.Model):
             "online",
             "public_partners",
             "public_partner_roles",
+            "expected_participants",
             "participants",
             "responses",
             "cost",
@@ -532,6 +615,7 @@ class Activity(models.Model):
             "feedback_what",
             "feedback_given_on",
             "feedback_how",
+            "revision",
             "created_at",
             "updated_at",
         ]
@@ -543,10 +627,33 @@ class Activity(models.Model):
         errors = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "The end date must be on or after the start date"
-        if self.starts_on and self.feedback_given_on and self.feedback_given_on < self.starts_on:
-            errors["feedback_given_on"] = "Feedback can only be given once the activity has started"
+        happened = self.has_taken_place
+        if happened and self.starts_on and self.starts_on > today():
+            errors["state"] = (
+                f"An activity that is {self.get_state_display().lower()} cannot start in the future. "
+                "Choose ‘Planned’, or correct the start date"
+            )
+        elif self.state == self.State.DONE and self.ends_on and self.ends_on > today():
+            errors["state"] = "An activity that is done cannot end in the future. Correct the end date"
+        if not happened:
+            for name in self.OUTCOME_FIELDS:
+                if getattr(self, name) not in (None, ""):
+                    label = self._meta.get_field(name).verbose_name
+                    errors[name] = (
+                        f"{label[0].upper()}{label[1:]} can be recorded only once the activity has taken place. "
+                        "Change its state to ‘Taking place’ or ‘Done’ first"
+                    )
+        if "feedback_given_on" not in errors:
+            if error := not_in_future(self.feedback_given_on, "The date feedback was given"):
+                errors["feedback_given_on"] = error
+            elif self.starts_on and self.feedback_given_on and self.feedback_given_on < self.starts_on:
+                errors["feedback_given_on"] = "Feedback can only be given once the activity has started"
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def has_taken_place(self):
+        return self.state in (self.State.TAKING_PLACE, self.State.DONE)
 
     @property
     def feedback_given(self):
@@ -587,7 +694,7 @@ class Evidence(models.Model):
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     dated = models.DateField(help_text="The date of what it evidences, for example the date of the meeting")
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -657,7 +764,7 @@ class BoardPaper(models.Model):
     what_people_said = models.TextField(
         "what people said and how it changed the proposal", max_length=4000, blank=True
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -675,7 +782,7 @@ class BoardPaper(models.Model):
             "purpose",
             "recommendation",
             "what_people_said",
-            "version",
+            "revision",
             "created_at",
             "updated_at",
         ]

@@ -1,20 +1,30 @@
 """Every change to the engagement record. Each service runs in one transaction and writes its audit event.
 
-Services check that everything they link (programme, decisions, partners, audience tags) belongs
-to the same organisation as the record, so another organisation's ids are refused here even if a
-form were bypassed. Only the fields named in each *_FIELDS list can be set (mass-assignment guard).
+Writes go through involve.audit.writes: a field allowlist (the *_FIELDS lists, which the forms use
+too), a row lock, the audit event in the same transaction, and a revision check on every update
+(`revision=` is what the person's form was opened at), so two people editing the same record never
+silently overwrite each other. Services check that everything they link (programme, decisions,
+partners, audience tags) belongs to the same organisation as the record, so another organisation's
+ids are refused here even if a form were bypassed.
+
+A record never claims more than it holds: a decision's status "Involvement complete" or "Feedback
+given" is accepted only when its involvement supports it, and is corrected (with an audit event) when
+a later change to its activities or evidence takes that support away.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from involve.audit import services as audit
+from involve.audit import writes
 
 from .models import (
     Activity,
     AudienceTag,
     Decision,
+    Evidence,
     ImprovementObjective,
     Milestone,
     Programme,
@@ -55,6 +65,7 @@ ACTIVITY_FIELDS = [
     "title",
     "description",
     "programme",
+    "state",
     "method",
     "ladder_level",
     "starts_on",
@@ -63,6 +74,7 @@ ACTIVITY_FIELDS = [
     "online",
     "public_partners",
     "public_partner_roles",
+    "expected_participants",
     "participants",
     "responses",
     "cost",
@@ -81,14 +93,7 @@ def _plural(n, noun):
     return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
-def _snapshot(instance, fields, m2m=()):
-    return audit.snapshot(instance, fields, m2m)
-
-
-def _only(allowed, changes):
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise TypeError(f"These fields cannot be set here: {', '.join(sorted(unknown))}")
+_only = writes.only
 
 
 def _same_organisation(organisation, **linked):
@@ -109,63 +114,17 @@ def _same_organisation(organisation, **linked):
         raise ValidationError(errors)
 
 
-def _save(instance):
-    instance.full_clean()
-    instance.save()
-    return instance
-
-
-def _lock(instance):
-    # Re-read under a row lock so the audit event's old values are what was stored, not what a form set.
-    return type(instance).objects.select_for_update().get(pk=instance.pk)
-
-
-def _update(instance, *, by, action, fields, changes, m2m=None, label=None):
-    _only(fields, changes)
-    instance = _lock(instance)
-    m2m = m2m or {}
-    old = _snapshot(instance, fields, m2m.keys())
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    _save(instance)
-    for name, items in m2m.items():
-        getattr(instance, name).set(items)
-    before, after = audit.changed(old, _snapshot(instance, fields, m2m.keys()))
-    if before or after:
-        audit.record(
-            action=action,
-            by=by,
-            organisation=instance.organisation_id,
-            target=instance,
-            old=before,
-            new=after,
-            target_label=label,
-        )
-    return instance
-
-
-def _delete(instance, *, by, action, fields, m2m=()):
-    instance = _lock(instance)
-    audit.record(
-        action=action,
-        by=by,
-        organisation=instance.organisation_id,
-        target=instance,
-        old=_snapshot(instance, fields, m2m),
-    )
-    instance.delete()
-
-
 # Programmes, improvement objectives and milestones
 
 
 def refresh_involvement(decision_ids):
     """Work out again the stored involvement facts (Decision.involvement_count and the others) of these
-    decisions. Every service that changes an activity, its decisions or evidence calls it, in its own
-    transaction, for the decisions before and after the change."""
+    decisions, and correct any status they no longer support. Every service that changes an activity,
+    its decisions or evidence calls it, in its own transaction, for the decisions before and after."""
     ids = set(decision_ids)
     if ids:
         Decision.objects.filter(pk__in=ids).update(**involvement_facts())
+        _correct_statuses(ids)
 
 
 def _decision_ids(activity):
@@ -175,20 +134,16 @@ def _decision_ids(activity):
 @transaction.atomic
 def programme_create(*, by, organisation, **fields):
     _only(PROGRAMME_FIELDS, fields)
-    programme = _save(Programme(organisation=organisation, **fields))
-    audit.record(
-        action="programme.create",
-        by=by,
-        organisation=organisation,
-        target=programme,
-        new=_snapshot(programme, PROGRAMME_FIELDS),
+    return writes.create(
+        Programme(organisation=organisation, **fields), by=by, action="programme.create", fields=PROGRAMME_FIELDS
     )
-    return programme
 
 
 @transaction.atomic
-def programme_update(*, by, programme, **changes):
-    return _update(programme, by=by, action="programme.update", fields=PROGRAMME_FIELDS, changes=changes)
+def programme_update(*, by, programme, revision=None, **changes):
+    return writes.update(
+        programme, by=by, action="programme.update", fields=PROGRAMME_FIELDS, changes=changes, version=revision
+    )
 
 
 @transaction.atomic
@@ -199,7 +154,7 @@ def programme_delete(*, by, programme):
             f"{programme.name} has {_plural(n_decisions, 'decision')} and "
             f"{_plural(n_activities, 'activity')}. Move them to another programme, or delete them, first."
         )
-    _delete(programme, by=by, action="programme.delete", fields=PROGRAMME_FIELDS)
+    writes.delete(programme, by=by, action="programme.delete", fields=PROGRAMME_FIELDS)
 
 
 def _check_owner(organisation, owner):
@@ -212,51 +167,44 @@ def objective_create(*, by, programme, **fields):
     _only(OBJECTIVE_FIELDS, fields)
     _check_owner(programme.organisation, fields.get("owner"))
     objective = ImprovementObjective(organisation_id=programme.organisation_id, programme=programme, **fields)
-    _save(objective)
-    audit.record(
-        action="objective.create",
-        by=by,
-        organisation=objective.organisation_id,
-        target=objective,
-        new={"programme": programme.pk, **_snapshot(objective, OBJECTIVE_FIELDS)},
+    return writes.create(
+        objective, by=by, action="objective.create", fields=OBJECTIVE_FIELDS, extra={"programme": programme.pk}
     )
-    return objective
 
 
 @transaction.atomic
-def objective_update(*, by, objective, **changes):
+def objective_update(*, by, objective, revision=None, **changes):
     if "owner" in changes:
         _check_owner(objective.organisation, changes["owner"])
-    return _update(objective, by=by, action="objective.update", fields=OBJECTIVE_FIELDS, changes=changes)
+    return writes.update(
+        objective, by=by, action="objective.update", fields=OBJECTIVE_FIELDS, changes=changes, version=revision
+    )
 
 
 @transaction.atomic
 def objective_delete(*, by, objective):
-    _delete(objective, by=by, action="objective.delete", fields=OBJECTIVE_FIELDS)
+    writes.delete(objective, by=by, action="objective.delete", fields=OBJECTIVE_FIELDS)
 
 
 @transaction.atomic
 def milestone_create(*, by, objective, **fields):
     _only(MILESTONE_FIELDS, fields)
-    milestone = _save(Milestone(organisation_id=objective.organisation_id, objective=objective, **fields))
-    audit.record(
-        action="milestone.create",
-        by=by,
-        organisation=milestone.organisation_id,
-        target=milestone,
-        new={"objective": objective.pk, **_snapshot(milestone, MILESTONE_FIELDS)},
+    milestone = Milestone(organisation_id=objective.organisation_id, objective=objective, **fields)
+    return writes.create(
+        milestone, by=by, action="milestone.create", fields=MILESTONE_FIELDS, extra={"objective": objective.pk}
     )
-    return milestone
 
 
 @transaction.atomic
-def milestone_update(*, by, milestone, **changes):
-    return _update(milestone, by=by, action="milestone.update", fields=MILESTONE_FIELDS, changes=changes)
+def milestone_update(*, by, milestone, revision=None, **changes):
+    return writes.update(
+        milestone, by=by, action="milestone.update", fields=MILESTONE_FIELDS, changes=changes, version=revision
+    )
 
 
 @transaction.atomic
 def milestone_delete(*, by, milestone):
-    _delete(milestone, by=by, action="milestone.delete", fields=MILESTONE_FIELDS)
+    writes.delete(milestone, by=by, action="milestone.delete", fields=MILESTONE_FIELDS)
 
 
 # Decisions and the duty to involve
@@ -266,21 +214,92 @@ def milestone_delete(*, by, milestone):
 def decision_create(*, by, organisation, **fields):
     _only(DECISION_FIELDS, fields)
     _same_organisation(organisation, programme=fields.get("programme"))
-    decision = _save(Decision(organisation=organisation, **fields))
-    audit.record(
-        action="decision.create",
-        by=by,
-        organisation=organisation,
-        target=decision,
-        new=_snapshot(decision, DECISION_FIELDS),
+    return writes.create(
+        Decision(organisation=organisation, **fields), by=by, action="decision.create", fields=DECISION_FIELDS
     )
-    return decision
 
 
 @transaction.atomic
-def decision_update(*, by, decision, **changes):
+def decision_update(*, by, decision, revision=None, **changes):
     _same_organisation(decision.organisation, programme=changes.get("programme"))
-    return _update(decision, by=by, action="decision.update", fields=DECISION_FIELDS, changes=changes)
+    decision = writes.update(
+        decision, by=by, action="decision.update", fields=DECISION_FIELDS, changes=changes, version=revision
+    )
+    # A new decision date can take away the support for its status (involvement dated before it).
+    _correct_statuses([decision.pk])
+    return decision
+
+
+# Statuses that claim involvement has happened, and what each needs from the record.
+_CLAIMS_INVOLVEMENT = (Decision.DutyStatus.INVOLVEMENT_COMPLETE, Decision.DutyStatus.FEEDBACK_GIVEN)
+
+
+def status_gaps(decision, status=None) -> list[str]:
+    """What the record lacks for `status` (default: the decision's own): empty when it supports it.
+
+    "Involvement complete" needs an activity or evidence dated on or before the decision date;
+    "Feedback given" needs that and feedback recorded for every activity that informed the decision."""
+    status = status or decision.duty_status
+    if status not in _CLAIMS_INVOLVEMENT:
+        return []
+    gaps = []
+    activities = Activity.objects.filter(decisions=decision)
+    evidence = Evidence.objects.filter(Q(decision=decision) | Q(activity__decisions=decision))
+    if not activities.exists() and not evidence.exists():
+        gaps.append("No involvement activity or evidence is linked to the decision")
+    elif decision.decision_date and not (
+        activities.filter(starts_on__lte=decision.decision_date).exists()
+        or evidence.filter(dated__lte=decision.decision_date).exists()
+    ):
+        gaps.append(
+            f"None of the involvement is dated on or before the decision date, {decision.decision_date:%-d %B %Y}"
+        )
+    if status == Decision.DutyStatus.FEEDBACK_GIVEN:
+        missing = list(
+            activities.filter(feedback_given_on__isnull=True)
+            .order_by("starts_on", "pk")
+            .values_list("title", flat=True)
+        )
+        if missing:
+            titles = ", ".join(f"‘{t}’" for t in missing[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            gaps.append(f"No feedback to participants is recorded for {_plural(len(missing), 'activity')}: {titles}")
+    return gaps
+
+
+def _supported_status(decision):
+    """The furthest status the record supports, not beyond the one the decision claims."""
+    for status in (Decision.DutyStatus.FEEDBACK_GIVEN, Decision.DutyStatus.INVOLVEMENT_COMPLETE):
+        if decision.duty_status in _CLAIMS_INVOLVEMENT and _rank(status) <= _rank(decision.duty_status):
+            if not status_gaps(decision, status):
+                return status
+    return Decision.DutyStatus.PLAN_IN_PROGRESS
+
+
+def _rank(status):
+    return Decision.DutyStatus.values.index(status)
+
+
+def _correct_statuses(decision_ids):
+    """Step back any status that the record no longer supports, saying so in the audit log, so that
+    lists and cover sheets never show a status the record contradicts."""
+    claims = Decision.objects.select_for_update().filter(pk__in=decision_ids, duty_status__in=_CLAIMS_INVOLVEMENT)
+    for decision in claims:
+        supported = _supported_status(decision)
+        if supported != decision.duty_status:
+            old = decision.duty_status
+            decision.duty_status = supported
+            decision.revision += 1
+            decision.save(update_fields=["duty_status", "revision", "updated_at"])
+            audit.record(
+                action="decision.status_corrected",
+                by=None,
+                organisation=decision.organisation_id,
+                target=decision,
+                old={"duty_status": old},
+                new={"duty_status": supported},
+            )
 
 
 def _check_screening(decision, duties):
@@ -291,8 +310,7 @@ def _check_screening(decision, duties):
         errors["affects_rationale"] = "Give the reasons for your answer, so others can follow the assessment"
     if status == Decision.DutyStatus.NOT_APPLICABLE and applies:
         errors["duty_status"] = (
-            "The decision affects how services are delivered or the range of services, "
-            "so the duty to involve applies"
+            "The decision affects how services are delivered or the range of services, so the duty to involve applies"
         )
     elif (
         status
@@ -306,6 +324,12 @@ def _check_screening(decision, duties):
         errors["duty_status"] = "You said the decision does not affect services, so the duty does not apply"
     elif status == Decision.DutyStatus.NOT_SCREENED and decision.affects_services != Decision.Answer.NOT_YET:
         errors["duty_status"] = "Choose where the decision has got to"
+    elif gaps := status_gaps(decision):
+        errors["duty_status"] = (
+            f"The record does not yet support ‘{decision.get_duty_status_display()}’. "
+            + ". ".join(gaps)
+            + ". Choose an earlier stage, or record what is missing first"
+        )
     allowed = set(duties_for(decision.organisation, decision.decision_date).values_list("pk", flat=True))
     if any(d.pk not in allowed for d in duties):
         errors["duties"] = "Choose only duties that apply to this organisation on the date of the decision"
@@ -314,30 +338,28 @@ def _check_screening(decision, duties):
 
 
 @transaction.atomic
-def decision_screen(*, by, decision, duties=(), plan_audiences=(), **assessment):
-    """Record the duty-to-involve assessment. Who screened it and when are set here, not by the form."""
+def decision_screen(*, by, decision, duties=(), plan_audiences=(), revision=None, **assessment):
+    """Record the duty-to-involve assessment. Who screened it and when are set here, not by the form,
+    and only when the screening changed: saving it unchanged changes nothing."""
     _only(SCREENING_FIELDS, assessment)
     _same_organisation(decision.organisation, plan_audiences=list(plan_audiences))
-    decision = _lock(decision)
-    old = _snapshot(decision, SCREENING_FIELDS, SCREENING_M2M)
-    for name, value in assessment.items():
-        setattr(decision, name, value)
-    _check_screening(decision, list(duties))
-    decision.screened_by = by
-    decision.screened_at = timezone.now()
-    _save(decision)
-    decision.duties.set(duties)
-    decision.plan_audiences.set(plan_audiences)
-    before, after = audit.changed(old, _snapshot(decision, SCREENING_FIELDS, SCREENING_M2M))
-    audit.record(
-        action="decision.screen",
+    duties = list(duties)
+
+    def check(record):
+        _check_screening(record, duties)
+        record.screened_by = by
+        record.screened_at = timezone.now()
+
+    return writes.update(
+        decision,
         by=by,
-        organisation=decision.organisation_id,
-        target=decision,
-        old=before,
-        new=after,
+        action="decision.screen",
+        fields=SCREENING_FIELDS,
+        changes=assessment,
+        m2m={"duties": duties, "plan_audiences": list(plan_audiences)},
+        version=revision,
+        validate=check,
     )
-    return decision
 
 
 @transaction.atomic
@@ -348,7 +370,7 @@ def decision_delete(*, by, decision):
             f"This decision has {_plural(n_evidence, 'piece')} of evidence. Evidence may be needed if the "
             "decision is challenged, so remove it deliberately before deleting the decision."
         )
-    _delete(
+    writes.delete(
         decision,
         by=by,
         action="decision.delete",
@@ -358,6 +380,17 @@ def decision_delete(*, by, decision):
 
 
 # Activities
+
+
+def _check_reached(activity, audiences_reached):
+    # The audiences an activity reached are, like the people who took part, known only once it has happened.
+    if list(audiences_reached) and not activity.has_taken_place:
+        raise ValidationError(
+            {
+                "audiences_reached": "Audiences it reached can be recorded only once the activity has taken place. "
+                "Change its state to ‘Taking place’ or ‘Done’ first"
+            }
+        )
 
 
 @transaction.atomic
@@ -372,23 +405,25 @@ def activity_create(
         "audiences_reached": list(audiences_reached),
     }
     _same_organisation(organisation, programme=fields.get("programme"), **m2m)
-    activity = _save(Activity(organisation=organisation, **fields))
-    for name, items in m2m.items():
-        getattr(activity, name).set(items)
-    refresh_involvement(d.pk for d in m2m["decisions"])
-    audit.record(
-        action="activity.create",
-        by=by,
-        organisation=organisation,
-        target=activity,
-        new=_snapshot(activity, ACTIVITY_FIELDS, ACTIVITY_M2M),
+    _check_reached(Activity(**fields), m2m["audiences_reached"])
+    activity = writes.create(
+        Activity(organisation=organisation, **fields), by=by, action="activity.create", fields=ACTIVITY_FIELDS, m2m=m2m
     )
+    refresh_involvement(d.pk for d in m2m["decisions"])
     return activity
 
 
 @transaction.atomic
 def activity_update(
-    *, by, activity, decisions=None, partners=None, audiences_targeted=None, audiences_reached=None, **changes
+    *,
+    by,
+    activity,
+    decisions=None,
+    partners=None,
+    audiences_targeted=None,
+    audiences_reached=None,
+    revision=None,
+    **changes,
 ):
     m2m = {
         name: list(items)
@@ -402,17 +437,29 @@ def activity_update(
     }
     _same_organisation(activity.organisation, programme=changes.get("programme"), **m2m)
     before = _decision_ids(activity)
-    activity = _update(
-        activity, by=by, action="activity.update", fields=ACTIVITY_FIELDS, changes=changes, m2m=m2m
+
+    def check(record):
+        reached = m2m["audiences_reached"] if "audiences_reached" in m2m else record.audiences_reached.all()
+        _check_reached(record, reached)
+
+    activity = writes.update(
+        activity,
+        by=by,
+        action="activity.update",
+        fields=ACTIVITY_FIELDS,
+        changes=changes,
+        m2m=m2m,
+        version=revision,
+        validate=check,
     )
     refresh_involvement(before | _decision_ids(activity))
     return activity
 
 
 @transaction.atomic
-def activity_record_feedback(*, by, activity, feedback_what, feedback_given_on, feedback_how):
-    """Closing the loop: what the people who took part were told, when and how."""
-    activity = _update(
+def activity_record_feedback(*, by, activity, feedback_what, feedback_given_on, feedback_how, revision=None):
+    """Closing the loop: what the people who took part were told, when and how (only once it has taken place)."""
+    activity = writes.update(
         activity,
         by=by,
         action="activity.feedback",
@@ -422,6 +469,7 @@ def activity_record_feedback(*, by, activity, feedback_what, feedback_given_on, 
             "feedback_given_on": feedback_given_on,
             "feedback_how": feedback_how,
         },
+        version=revision,
     )
     refresh_involvement(_decision_ids(activity))
     return activity
@@ -436,9 +484,7 @@ def activity_delete(*, by, activity):
             "before deleting the activity."
         )
     before = _decision_ids(activity)
-    _delete(
-        activity, by=by, action="activity.delete", fields=ACTIVITY_FIELDS + FEEDBACK_FIELDS, m2m=ACTIVITY_M2M
-    )
+    writes.delete(activity, by=by, action="activity.delete", fields=ACTIVITY_FIELDS + FEEDBACK_FIELDS, m2m=ACTIVITY_M2M)
     refresh_involvement(before)
 
 
@@ -448,20 +494,16 @@ def activity_delete(*, by, activity):
 @transaction.atomic
 def partner_create(*, by, organisation, **fields):
     _only(PARTNER_FIELDS, fields)
-    partner = _save(VCSEPartner(organisation=organisation, **fields))
-    audit.record(
-        action="partner.create",
-        by=by,
-        organisation=organisation,
-        target=partner,
-        new=_snapshot(partner, PARTNER_FIELDS),
+    return writes.create(
+        VCSEPartner(organisation=organisation, **fields), by=by, action="partner.create", fields=PARTNER_FIELDS
     )
-    return partner
 
 
 @transaction.atomic
-def partner_update(*, by, partner, **changes):
-    return _update(partner, by=by, action="partner.update", fields=PARTNER_FIELDS, changes=changes)
+def partner_update(*, by, partner, revision=None, **changes):
+    return writes.update(
+        partner, by=by, action="partner.update", fields=PARTNER_FIELDS, changes=changes, version=revision
+    )
 
 
 @transaction.atomic
@@ -472,31 +514,24 @@ def partner_delete(*, by, partner):
             f"{partner.name} took part in {_plural(n_activities, 'activity')}, which would lose the record "
             "of their part. Remove them from those activities first."
         )
-    _delete(partner, by=by, action="partner.delete", fields=PARTNER_FIELDS)
+    writes.delete(partner, by=by, action="partner.delete", fields=PARTNER_FIELDS)
 
 
 @transaction.atomic
 def terms_create(*, by, partner, **fields):
     _only(TERMS_FIELDS, fields)
-    terms = _save(TermsOfEngagement(organisation_id=partner.organisation_id, partner=partner, **fields))
-    audit.record(
-        action="terms.create",
-        by=by,
-        organisation=terms.organisation_id,
-        target=terms,
-        new={"partner": partner.pk, **_snapshot(terms, TERMS_FIELDS)},
-    )
-    return terms
+    terms = TermsOfEngagement(organisation_id=partner.organisation_id, partner=partner, **fields)
+    return writes.create(terms, by=by, action="terms.create", fields=TERMS_FIELDS, extra={"partner": partner.pk})
 
 
 @transaction.atomic
-def terms_update(*, by, terms, **changes):
-    return _update(terms, by=by, action="terms.update", fields=TERMS_FIELDS, changes=changes)
+def terms_update(*, by, terms, revision=None, **changes):
+    return writes.update(terms, by=by, action="terms.update", fields=TERMS_FIELDS, changes=changes, version=revision)
 
 
 @transaction.atomic
 def terms_delete(*, by, terms):
-    _delete(terms, by=by, action="terms.delete", fields=TERMS_FIELDS)
+    writes.delete(terms, by=by, action="terms.delete", fields=TERMS_FIELDS)
 
 
 # Audience tags (an organisation's own; the national defaults come from a migration)
@@ -507,19 +542,18 @@ def audience_tag_create(*, by, organisation, **fields):
     _only(AUDIENCE_TAG_FIELDS, fields)
     if AudienceTag.objects.filter(organisation=None, name__iexact=fields.get("name", "").strip()).exists():
         raise ValidationError({"name": "There is already a national audience with this name"})
-    tag = _save(AudienceTag(organisation=organisation, **fields))
-    audit.record(
-        action="audience_tag.create",
+    return writes.create(
+        AudienceTag(organisation=organisation, **fields),
         by=by,
-        organisation=organisation,
-        target=tag,
-        new=_snapshot(tag, AUDIENCE_TAG_FIELDS),
+        action="audience_tag.create",
+        fields=AUDIENCE_TAG_FIELDS,
     )
-    return tag
 
 
 @transaction.atomic
-def audience_tag_update(*, by, tag, **changes):
+def audience_tag_update(*, by, tag, revision=None, **changes):
     if tag.organisation_id is None:
         raise ValidationError("The national audiences cannot be changed.")
-    return _update(tag, by=by, action="audience_tag.update", fields=AUDIENCE_TAG_FIELDS, changes=changes)
+    return writes.update(
+        tag, by=by, action="audience_tag.update", fields=AUDIENCE_TAG_FIELDS, changes=changes, version=revision
+    )

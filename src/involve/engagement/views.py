@@ -6,13 +6,22 @@ views_register.py; evidence and cover sheets in views_documents.py.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from involve.core.exports import csv_response, xlsx_response
+from involve.core.pages import (
+    EXPORT_FORMATS,
+    confirm_delete,
+    export_response,
+    form_page,
+    save_form,
+    sort_columns,
+    sort_order,
+)
+from involve.core.pages import apply_errors  # noqa: F401  (re-exported while the cover sheet moves)
+from involve.core.pages import export_links as _export_links
 from involve.core.pagination import paginate
 from involve.organisations.permissions import Action
 
@@ -28,109 +37,9 @@ from .forms import (
 )
 from .models import Activity, Decision, Evidence, LadderLevel
 
-EXPORT_FORMATS = ("csv", "xlsx")
-
-
-# Shared helpers (also used by views_register.py)
-
-
-def apply_errors(form, exc: ValidationError):
-    """Rules checked by a service come back as the form's own errors, next to their fields."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def sort_order(request, sorts, default):
-    """The ordering asked for in ?sort=, if it is on the allowlist; otherwise the default.
-
-    `sorts` maps a public key to the fields it orders by. The requested value is never passed to
-    order_by() itself, only the allowlisted fields it names.
-    """
-    requested = request.GET.get("sort", "")
-    key = requested.removeprefix("-")
-    if key not in sorts:
-        requested, key = default, default.removeprefix("-")
-    descending = requested.startswith("-")
-    ordering = [F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in sorts[key]]
-    return requested, ordering + ["pk"]
-
-
-def sort_columns(request, columns, current):
-    """Header links for sortable columns: (label, key) pairs become dicts with href and aria-sort."""
-    result = []
-    for label, key in columns:
-        if key is None:
-            result.append({"label": label})
-            continue
-        params = request.GET.copy()
-        params.pop("page", None)
-        ascending_now = current == key
-        params["sort"] = f"-{key}" if ascending_now else key
-        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
-        result.append({"label": label, "href": f"?{params.urlencode()}", "aria_sort": state})
-    return result
-
 
 def export_links(request, name):
-    query = request.GET.copy()
-    query.pop("page", None)
-    suffix = f"?{query.urlencode()}" if query else ""
-    return {fmt: reverse(f"engagement:{name}", args=[fmt]) + suffix for fmt in EXPORT_FORMATS}
-
-
-def export_response(fmt, header, rows, filename, title):
-    if fmt == "csv":
-        return csv_response(header, rows, filename)
-    if fmt == "xlsx":
-        return xlsx_response(header, rows, filename, title=title)
-    raise Http404
-
-
-def confirm_delete(request, *, obj, delete, title, message, cancel_url, done_url, done_message, section):
-    """The confirmation page for a delete, and the delete itself on POST."""
-    error = None
-    if request.method == "POST":
-        try:
-            delete()
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, done_message)
-            return redirect(done_url)
-    return render(
-        request,
-        "engagement/confirm_delete.html",
-        {
-            "section": section,
-            "object": obj,
-            "title": title,
-            "message": message,
-            "error": error,
-            "cancel_url": cancel_url,
-        },
-        status=400 if error else 200,
-    )
-
-
-def form_page(request, form, *, title, section, cancel_url, caption="", intro="", submit="Save", template=None):
-    return render(
-        request,
-        template or "engagement/form.html",
-        {
-            "section": section,
-            "form": form,
-            "title": title,
-            "caption": caption,
-            "intro": intro,
-            "cancel_url": cancel_url,
-            "submit": submit,
-        },
-    )
+    return _export_links(request, f"engagement:{name}")
 
 
 # Decisions
@@ -232,15 +141,14 @@ def decision_add(request):
     access = request.access
     access.require(Action.EDIT)
     form = DecisionForm(request.POST or None, organisation=access.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            decision = services.decision_create(by=request.user, organisation=access.organisation, **form.changes())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"‘{decision.title}’ has been added. Next, screen it for the duty to involve.")
-            return redirect("engagement:decision_detail", pk=decision.pk)
-    return form_page(
+    done = save_form(
+        request,
+        form,
+        lambda: services.decision_create(by=request.user, organisation=access.organisation, **form.changes()),
+        success=lambda d: f"‘{d.title}’ has been added. Next, screen it for the duty to involve.",
+        next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
+    )
+    return done or form_page(
         request,
         form,
         title="Add a decision or proposal",
@@ -252,15 +160,14 @@ def decision_add(request):
 def decision_edit(request, pk):
     decision = get_decision_for_user(request.access, pk, action=Action.EDIT)
     form = DecisionForm(request.POST or None, instance=decision, organisation=decision.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.decision_update(by=request.user, decision=decision, **form.changes())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "The decision has been saved.")
-            return redirect("engagement:decision_detail", pk=decision.pk)
-    return form_page(
+    done = save_form(
+        request,
+        form,
+        lambda: services.decision_update(by=request.user, decision=decision, revision=form.revision, **form.changes()),
+        success="The decision has been saved.",
+        next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
+    )
+    return done or form_page(
         request,
         form,
         title="Change the decision",
@@ -273,19 +180,27 @@ def decision_edit(request, pk):
 def decision_screen(request, pk):
     decision = get_decision_for_user(request.access, pk, action=Action.MANAGE)
     form = ScreeningForm(request.POST or None, instance=decision)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         assessment = form.assessment()
         duties, audiences = assessment.pop("duties"), assessment.pop("plan_audiences")
-        try:
-            services.decision_screen(
-                by=request.user, decision=decision, duties=duties, plan_audiences=audiences, **assessment
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "The screening for the duty to involve has been saved.")
-            return redirect("engagement:decision_detail", pk=decision.pk)
-    return form_page(
+        return services.decision_screen(
+            by=request.user,
+            decision=decision,
+            duties=duties,
+            plan_audiences=audiences,
+            revision=form.revision,
+            **assessment,
+        )
+
+    done = save_form(
+        request,
+        form,
+        save,
+        success="The screening for the duty to involve has been saved.",
+        next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
+    )
+    return done or form_page(
         request,
         form,
         title="Screen for the duty to involve",
@@ -440,20 +355,19 @@ def activity_add(request):
         form.initial["decisions"] = list(
             Decision.objects.filter(
                 organisation=access.organisation,
-                pk__in=[v for v in request.GET.getlist("decision") if v.isdigit()],
+                pk__in=[v for v in request.GET.getlist("decision") if v.isdecimal() and len(v) < 12],
             ).values_list("pk", flat=True)
         )
-    if request.method == "POST" and form.is_valid():
-        try:
-            activity = services.activity_create(
-                by=request.user, organisation=access.organisation, **form.changes(), **form.m2m()
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"‘{activity.title}’ has been added.")
-            return redirect("engagement:activity_detail", pk=activity.pk)
-    return form_page(
+    done = save_form(
+        request,
+        form,
+        lambda: services.activity_create(
+            by=request.user, organisation=access.organisation, **form.changes(), **form.m2m()
+        ),
+        success=lambda a: f"‘{a.title}’ has been added.",
+        next_url=lambda a: reverse("engagement:activity_detail", args=[a.pk]),
+    )
+    return done or form_page(
         request,
         form,
         title="Add an activity",
@@ -465,15 +379,16 @@ def activity_add(request):
 def activity_edit(request, pk):
     activity = get_activity_for_user(request.access, pk, action=Action.EDIT)
     form = ActivityForm(request.POST or None, instance=activity, organisation=activity.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(by=request.user, activity=activity, **form.changes(), **form.m2m())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "The activity has been saved.")
-            return redirect("engagement:activity_detail", pk=activity.pk)
-    return form_page(
+    done = save_form(
+        request,
+        form,
+        lambda: services.activity_update(
+            by=request.user, activity=activity, revision=form.revision, **form.changes(), **form.m2m()
+        ),
+        success="The activity has been saved.",
+        next_url=lambda a: reverse("engagement:activity_detail", args=[a.pk]),
+    )
+    return done or form_page(
         request,
         form,
         title="Change the activity",
@@ -485,16 +400,24 @@ def activity_edit(request, pk):
 
 def activity_feedback(request, pk):
     activity = get_activity_for_user(request.access, pk, action=Action.EDIT)
+    if not activity.has_taken_place:
+        messages.error(
+            request,
+            "Feedback to participants can be recorded once the activity has taken place. "
+            "Change its state to ‘Taking place’ or ‘Done’ first.",
+        )
+        return redirect("engagement:activity_detail", pk=activity.pk)
     form = FeedbackForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_record_feedback(by=request.user, activity=activity, **form.changes())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "The feedback to participants has been recorded.")
-            return redirect("engagement:activity_detail", pk=activity.pk)
-    return form_page(
+    done = save_form(
+        request,
+        form,
+        lambda: services.activity_record_feedback(
+            by=request.user, activity=activity, revision=form.revision, **form.changes()
+        ),
+        success="The feedback to participants has been recorded.",
+        next_url=lambda a: reverse("engagement:activity_detail", args=[a.pk]),
+    )
+    return done or form_page(
         request,
         form,
         title="Record the feedback given to participants",

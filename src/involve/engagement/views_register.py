@@ -1,13 +1,20 @@
 """Programmes with their improvement objectives and milestones, the VCSE partner register with terms of
 engagement, and the organisation's own audience tags."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
+from involve.core.pages import (
+    EXPORT_FORMATS,
+    confirm_delete,
+    export_response,
+    form_page,
+    save_form,
+    sort_columns,
+    sort_order,
+)
 from involve.core.pagination import paginate
 from involve.organisations.permissions import Action
 
@@ -31,32 +38,18 @@ from .forms import (
     TermsForm,
 )
 from .models import Activity, AudienceTag, Decision, ImprovementObjective, Milestone, Programme, VCSEPartner
-from .views import (
-    EXPORT_FORMATS,
-    apply_errors,
-    confirm_delete,
-    export_links,
-    export_response,
-    form_page,
-    sort_columns,
-    sort_order,
-)
+from .views import export_links
 
 
 def _save_form(request, form, save, *, success, redirect_to):
-    """Validate, call the service, and turn its ValidationError into form errors.
-
-    Returns a redirect on success, otherwise None so the caller renders the form again.
-    """
-    if request.method == "POST" and form.is_valid():
-        try:
-            save()
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect(redirect_to() if callable(redirect_to) else redirect_to)
-    return None
+    """core.pages.save_form, for views that know where to go next before saving."""
+    return save_form(
+        request,
+        form,
+        save,
+        success=success,
+        next_url=lambda obj: redirect_to() if callable(redirect_to) else redirect_to,
+    )
 
 
 # Programmes
@@ -92,9 +85,7 @@ def _filtered_programmes(request):
 
 def programme_list(request):
     form, programmes, sort = _filtered_programmes(request)
-    objectives = Prefetch(
-        "objectives", queryset=ImprovementObjective.objects.order_by("target_date", "title")
-    )
+    objectives = Prefetch("objectives", queryset=ImprovementObjective.objects.order_by("target_date", "title"))
     page = paginate(request, programmes.prefetch_related(objectives))
     warning_counts = selectors.programme_warning_counts([p.pk for p in page.object_list])
     return render(
@@ -125,9 +116,7 @@ def programme_detail(request, pk):
     programme = get_programme_for_user(access, pk)
     milestones = Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "pk"))
     objectives = programme.objectives.select_related("owner").prefetch_related(milestones)
-    decisions = selectors.with_warnings(Decision.objects.filter(programme=programme)).order_by(
-        "-decision_on", "pk"
-    )
+    decisions = selectors.with_warnings(Decision.objects.filter(programme=programme)).order_by("-decision_on", "pk")
     return render(
         request,
         "engagement/programme_detail.html",
@@ -192,7 +181,9 @@ def programme_edit(request, pk):
     done = _save_form(
         request,
         form,
-        lambda: services.programme_update(by=request.user, programme=programme, **form.changes()),
+        lambda: services.programme_update(
+            by=request.user, programme=programme, revision=form.revision, **form.changes()
+        ),
         success="The programme has been saved.",
         redirect_to=url,
     )
@@ -252,7 +243,9 @@ def objective_edit(request, pk):
     done = _save_form(
         request,
         form,
-        lambda: services.objective_update(by=request.user, objective=objective, **form.changes()),
+        lambda: services.objective_update(
+            by=request.user, objective=objective, revision=form.revision, **form.changes()
+        ),
         success="The objective has been saved.",
         redirect_to=url,
     )
@@ -305,7 +298,9 @@ def milestone_edit(request, pk):
     done = _save_form(
         request,
         form,
-        lambda: services.milestone_update(by=request.user, milestone=milestone, **form.changes()),
+        lambda: services.milestone_update(
+            by=request.user, milestone=milestone, revision=form.revision, **form.changes()
+        ),
         success="The milestone has been saved.",
         redirect_to=url,
     )
@@ -446,7 +441,7 @@ def partner_edit(request, pk):
     done = _save_form(
         request,
         form,
-        lambda: services.partner_update(by=request.user, partner=partner, **form.changes()),
+        lambda: services.partner_update(by=request.user, partner=partner, revision=form.revision, **form.changes()),
         success="The partner has been saved.",
         redirect_to=url,
     )
@@ -498,7 +493,7 @@ def terms_edit(request, pk):
     done = _save_form(
         request,
         form,
-        lambda: services.terms_update(by=request.user, terms=terms, **form.changes()),
+        lambda: services.terms_update(by=request.user, terms=terms, revision=form.revision, **form.changes()),
         success="The terms of engagement have been saved.",
         redirect_to=url,
     )
@@ -555,9 +550,7 @@ def audience_add(request):
     done = _save_form(
         request,
         form,
-        lambda: services.audience_tag_create(
-            by=request.user, organisation=access.organisation, **form.changes()
-        ),
+        lambda: services.audience_tag_create(by=request.user, organisation=access.organisation, **form.changes()),
         success="The audience has been added.",
         redirect_to=url,
     )
@@ -579,7 +572,7 @@ def audience_edit(request, pk):
     done = _save_form(
         request,
         form,
-        lambda: services.audience_tag_update(by=request.user, tag=tag, **form.changes()),
+        lambda: services.audience_tag_update(by=request.user, tag=tag, revision=form.revision, **form.changes()),
         success="The audience has been saved.",
         redirect_to=url,
     )

@@ -83,13 +83,20 @@ class Organisation(models.Model):
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     valid_from = models.DateField(null=True, blank=True, help_text="When the organisation was established.")
     valid_to = models.DateField(null=True, blank=True, help_text="Its last day, if it has closed or merged.")
+    # Raised by every update (involve.audit.writes); forms carry it so a stale edit is caught.
+    revision = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["ods_code"], condition=~Q(ods_code=""), name="unique_ods_code"),
+            models.UniqueConstraint(
+                fields=["ods_code"],
+                condition=~Q(ods_code=""),
+                name="unique_ods_code",
+                violation_error_message="Another organisation already has this ODS code",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from"))
@@ -99,7 +106,7 @@ class Organisation(models.Model):
         ]
 
     class PersonalData:
-        none = ["id", "name", "kind", "ods_code", "parent", "path", "valid_from", "valid_to"]
+        none = ["id", "name", "kind", "ods_code", "parent", "path", "valid_from", "valid_to", "revision"]
 
     def __str__(self):
         return self.name
@@ -125,7 +132,11 @@ class Succession(models.Model):
     class Meta:
         ordering = ["effective_date"]
         constraints = [
-            models.UniqueConstraint(fields=["predecessor", "successor"], name="unique_succession"),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"],
+                name="unique_succession",
+                violation_error_message="This succession is already recorded",
+            ),
             models.CheckConstraint(condition=~Q(predecessor=models.F("successor")), name="succession_not_self"),
         ]
 
@@ -153,14 +164,21 @@ class Membership(models.Model):
     equality_data_access = models.BooleanField("may see equality monitoring data", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     invited_by_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    revision = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["organisation__name", "user__email"]
-        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="unique_membership",
+                violation_error_message="This person is already a member of the organisation",
+            )
+        ]
 
     class PersonalData:
         personal = ["user", "invited_by_id"]
-        none = ["id", "organisation", "role", "equality_data_access", "created_at"]
+        none = ["id", "organisation", "role", "equality_data_access", "created_at", "revision"]
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()}, {self.organisation}"

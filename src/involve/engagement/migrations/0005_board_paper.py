@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('purpose', models.CharField(choices=[('decision', 'For decision'), ('assurance', 'For assurance'), ('information', 'For information')], default='decision', max_length=12)),
                 ('recommendation', models.TextField(blank=True, max_length=2000)),
                 ('what_people_said', models.TextField(blank=True, max_length=4000, verbose_name='what people said and how it changed the proposal')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
+                ('revision', models.PositiveIntegerField(default=1, editable=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('decision', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='board_paper', to='engagement.decision')),
