@@ -78,7 +78,7 @@ OBJECTS = {
 ENGAGEMENT_PAGES = {
     "decision": ["decision_detail", "decision_edit", "decision_screen", "decision_delete",
                  "decision_timeline", "evidence_add_file_decision", "evidence_add_link_decision",
-                 "cover_sheet", "cover_sheet_pdf", "cover_sheet_docx"],
+                 "cover_sheet", "cover_sheet_pdf", "cover_sheet_docx", "cover_sheet_details"],
     "activity": ["activity_detail", "activity_edit", "activity_feedback", "activity_delete",
                  "evidence_add_file_activity", "evidence_add_link_activity"],
     "programme": ["programme_detail", "programme_edit", "programme_delete", "programme_timeline",

@@ -19,7 +19,7 @@ from django.urls import reverse
 from involve.core import uploads
 from involve.engagement import coversheet, services
 from involve.engagement import evidence as evidence_services
-from involve.engagement.models import AudienceTag, Decision, LadderLevel, LegalDuty, Method
+from involve.engagement.models import Activity, AudienceTag, Decision, LadderLevel, LegalDuty, Method
 
 from ..test_uploads import minimal_pdf
 
@@ -92,9 +92,7 @@ def complete(cast):
         summary="Move the unit to the health centre on Station Road.",
     )
     duties = list(LegalDuty.objects.filter(code__in=["s14Z45", "s244"]))
-    decision = services.decision_screen(
-        by=lead,
-        decision=decision,
+    screening = dict(
         duties=duties,
         plan_audiences=[tag("Carers"), tag("Young people")],
         affects_services=Decision.Answer.YES,
@@ -108,10 +106,14 @@ def complete(cast):
         plan_ends=days_before(30),
         plan_notes="Two drop-ins and an online survey.",
         feedback_changes="Opening hours were extended to 10pm after feedback from carers.",
-        duty_status=Decision.DutyStatus.FEEDBACK_GIVEN,
+    )
+    # "Feedback given" needs the activities and their feedback first, so the status comes last.
+    decision = services.decision_screen(
+        by=lead, decision=decision, duty_status=Decision.DutyStatus.PLAN_IN_PROGRESS, **screening
     )
     workshop = services.activity_create(
         by=lead,
+        state=Activity.State.DONE,
         organisation=cast.org_a,
         decisions=[decision],
         title="Drop-in at Station Road library",
@@ -126,6 +128,7 @@ def complete(cast):
     )
     survey = services.activity_create(
         by=lead,
+        state=Activity.State.DONE,
         organisation=cast.org_a,
         decisions=[decision],
         title="Online survey on the new site",
@@ -162,7 +165,25 @@ def complete(cast):
         dated=days_before(30),
     )
     attach_file(decision, lead, "Equality impact assessment", days_before(25))
+    decision = services.decision_screen(
+        by=lead, decision=Decision.objects.get(pk=decision.pk), duty_status=Decision.DutyStatus.FEEDBACK_GIVEN,
+        **screening,
+    )
+    coversheet.board_paper_save(by=lead, decision=decision, **BOARD_PAPER)
     return decision
+
+
+BOARD_PAPER = {
+    "meeting": "Alpha ICB Board (meeting in public)",
+    "meeting_on": TODAY + datetime.timedelta(days=14),
+    "agenda_item": "7.2",
+    "paper_reference": "ICB/25/031",
+    "author": "Sam Patel, Head of Engagement",
+    "lead_director": "Dr Jo Evans, Director of Strategy",
+    "purpose": "decision",
+    "recommendation": "Approve the move of the minor injuries unit to Station Road.",
+    "what_people_said": "460 people told us travel mattered most; opening hours now run to 10pm.",
+}
 
 
 @pytest.fixture
@@ -187,6 +208,7 @@ def incomplete(cast):
     )
     meeting = services.activity_create(
         by=lead,
+        state=Activity.State.DONE,
         organisation=cast.org_a,
         decisions=[decision],
         title="Public meeting at the town hall",
@@ -310,7 +332,8 @@ def test_a_decision_the_duty_does_not_apply_to_is_not_charged_with_missing_invol
     sheet = coversheet.build_cover_sheet(decision)
     assert sheet.duty_applies is False
     assert sheet.activities_statement == "No involvement activity is recorded for this decision."
-    assert sheet.gaps == []
+    # Only the meeting details are missing: whether or not the duty applies, the paper goes to a meeting.
+    assert [g for g in sheet.gaps if not g.startswith("Meeting details not recorded")] == []
 
 
 def test_activities_after_the_decision_are_named(cast):
@@ -324,6 +347,7 @@ def test_activities_after_the_decision_are_named(cast):
     )
     services.activity_create(
         by=lead,
+        state=Activity.State.DONE,
         organisation=cast.org_a,
         decisions=[decision],
         title="After the fact",
@@ -387,6 +411,15 @@ def _expected_strings(complete):
         "Equality impact assessment",
         f"{days_before(60):%-d %B %Y}",
         "No gaps were found in the record.",
+        "About this paper",
+        "Alpha ICB Board (meeting in public)",
+        f"{TODAY + datetime.timedelta(days=14):%-d %B %Y}",
+        "ICB/25/031",
+        "Sam Patel, Head of Engagement",
+        "Dr Jo Evans, Director of Strategy",
+        "For decision",
+        "Approve the move of the minor injuries unit to Station Road.",
+        "460 people told us travel mattered most; opening hours now run to 10pm.",
     ]
 
 
@@ -403,7 +436,7 @@ def test_the_pdf_matches_the_record(complete, client_for, cast):
     response = client_for(cast.a_viewer).get(reverse("engagement:cover_sheet_pdf", args=[complete.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="cover-sheet-{complete.pk}-relocate-the-alpha-minor-injuries-unit.pdf"'
+        f'attachment; filename="cover-sheet-bp-2025-031-relocate-the-alpha-minor-injuries-unit-{TODAY:%Y-%m-%d}.pdf"'
     )
     assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "no-store"
     text = pdf_text(response.content)
@@ -418,7 +451,9 @@ def test_the_docx_matches_the_record(complete, client_for, cast):
     assert (
         response["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
-    assert response["Content-Disposition"].startswith(f'attachment; filename="cover-sheet-{complete.pk}-')
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="cover-sheet-bp-2025-031-relocate-the-alpha-minor-injuries-unit-{TODAY:%Y-%m-%d}.docx"'
+    )
     text = docx_text(response.content)
     for expected in _expected_strings(complete):
         assert flat(expected) in text, expected
@@ -498,6 +533,7 @@ def _hostile_decision(cast, payload):
     )
     activity = services.activity_create(
         by=lead,
+        state=Activity.State.DONE,
         organisation=cast.org_a,
         decisions=[decision],
         title=f"Activity {payload}",
@@ -617,3 +653,430 @@ def test_render_times_for_a_full_record(complete, record_property):
     record_property("docx_seconds", round(docx_seconds, 3))
     assert pdf.startswith(b"%PDF")
     assert pdf_seconds < 5 and docx_seconds < 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The board paper: front table, details form, service
+
+
+def visible_text(body: str) -> str:
+    """What a person reads on the page: text outside tags, scripts and styles (attributes left out)."""
+
+    class Text(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts, self.skip = [], 0
+
+        def handle_starttag(self, name, attrs):
+            self.skip += name in ("script", "style")
+
+        def handle_endtag(self, name):
+            self.skip -= name in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(body)
+    return flat(" ".join(parser.parts))
+
+
+def details_url(decision):
+    return reverse("engagement:cover_sheet_details", args=[decision.pk])
+
+
+def form_data(**fields):
+    """The details form as a browser posts it: the date in three boxes."""
+    data = {**BOARD_PAPER, **fields}
+    when = data.pop("meeting_on")
+    data.update({"meeting_on-day": when.day if when else "", "meeting_on-month": when.month if when else "",
+                 "meeting_on-year": when.year if when else ""})
+    return data
+
+
+def events(action):
+    from involve.audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action=action).order_by("pk"))
+
+
+@pytest.fixture
+def bare(cast):
+    return services.decision_create(by=cast.a_contributor, organisation=cast.org_a, title="New phlebotomy hub",
+                                    kind=Decision.Kind.SERVICE_CHANGE, actual_date=DECIDED)
+
+
+def test_the_cover_sheet_opens_with_the_front_of_the_board_paper(complete, client_for, cast):
+    sheet = coversheet.build_cover_sheet(complete)
+    assert sheet.board_paper_recorded and [(r.label, r.value) for r in sheet.board_paper][:9] == [
+        ("Board or committee", "Alpha ICB Board (meeting in public)"),
+        ("Date of the meeting", f"{TODAY + datetime.timedelta(days=14):%-d %B %Y}"),
+        ("Agenda item", "7.2"),
+        ("Paper reference", "ICB/25/031"),
+        ("Author", "Sam Patel, Head of Engagement"),
+        ("Lead director", "Dr Jo Evans, Director of Strategy"),
+        ("Purpose", "For decision"),
+        ("Recommendation", "Approve the move of the minor injuries unit to Station Road."),
+        ("What people said and how it changed the proposal",
+         "460 people told us travel mattered most; opening hours now run to 10pm."),
+    ]
+    assert sheet.board_paper[9].label == "Version" and sheet.board_paper[9].value.startswith("1, last changed")
+    client = client_for(cast.a_viewer)
+    page = visible_text(client.get(reverse("engagement:cover_sheet", args=[complete.pk])).content.decode())
+    pdf = pdf_text(client.get(reverse("engagement:cover_sheet_pdf", args=[complete.pk])).content)
+    word = docx_text(client.get(reverse("engagement:cover_sheet_docx", args=[complete.pk])).content)
+    first_table = docx.Document(io.BytesIO(
+        client.get(reverse("engagement:cover_sheet_docx", args=[complete.pk])).content)).tables[0]
+    assert first_table.rows[0].cells[1].text == "Alpha ICB Board (meeting in public)"
+    for label, text in (("page", page), ("pdf", pdf)):
+        front = text.index("Alpha ICB Board (meeting in public)")
+        assert front < text.index("Approve the move") < text.index("How the duty to involve has been considered"), label
+    for label, text in (("page", page), ("pdf", pdf), ("docx", word)):
+        assert "Meeting details not recorded" not in text, label
+
+
+def test_without_a_board_paper_the_sheet_says_so_and_links_to_the_form(bare, client_for, cast):
+    sheet = coversheet.build_cover_sheet(bare)
+    assert sheet.board_paper == [] and sheet.board_paper_statement == "Meeting details not recorded."
+    assert sheet.gaps[0] == (
+        "Meeting details not recorded: board or committee; date of the meeting; agenda item; paper reference; "
+        "author; lead director; recommendation; what people said and how it changed the proposal."
+    )
+    page_url = reverse("engagement:cover_sheet", args=[bare.pk])
+    editor = client_for(cast.a_contributor).get(page_url).content.decode()
+    assert "Meeting details not recorded." in visible_text(editor)
+    assert f'href="{details_url(bare)}"' in editor and "Add the board paper details" in editor
+    # A viewer cannot fill it in, so is not offered the link.
+    viewer = client_for(cast.a_viewer).get(page_url).content.decode()
+    assert "Meeting details not recorded." in visible_text(viewer) and details_url(bare) not in viewer
+    client = client_for(cast.a_contributor)
+    pdf = pdf_text(client.get(reverse("engagement:cover_sheet_pdf", args=[bare.pk])).content)
+    word = docx_text(client.get(reverse("engagement:cover_sheet_docx", args=[bare.pk])).content)
+    for label, text in (("pdf", pdf), ("docx", word)):
+        assert "Meeting details not recorded." in text and sheet.gaps[0] in text, label
+        assert "Add the board paper details" not in text, label
+
+
+def test_only_the_missing_meeting_details_are_listed(bare, cast):
+    coversheet.board_paper_save(by=cast.a_contributor, decision=bare, meeting="Quality Committee",
+                                purpose="assurance", author="Sam Patel")
+    sheet = coversheet.build_cover_sheet(bare)
+    rows = {r.label: r for r in sheet.board_paper}
+    assert rows["Purpose"].value == "For assurance" and not rows["Author"].missing
+    assert rows["Agenda item"].value == "Not recorded" and rows["Agenda item"].missing
+    assert sheet.gaps[0] == (
+        "Meeting details not recorded: date of the meeting; agenda item; paper reference; lead director; "
+        "recommendation; what people said and how it changed the proposal."
+    )
+
+
+def test_the_details_form_round_trip(bare, client_for, cast):
+    client = client_for(cast.a_contributor)
+    page = client.get(details_url(bare))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Board paper details" in body and 'name="meeting_on-day"' in body and 'type="radio"' in body
+    assert "For decision" in body and "For assurance" in body and "For information" in body
+    # The cover sheet page links to the form.
+    assert details_url(bare) in client.get(reverse("engagement:cover_sheet", args=[bare.pk])).content.decode()
+
+    response = client.post(details_url(bare), form_data())
+    assert response.status_code == 302 and response["Location"] == reverse("engagement:cover_sheet", args=[bare.pk])
+    paper = bare.board_paper.__class__.objects.get(decision=bare)
+    assert paper.organisation_id == cast.org_a.pk and paper.meeting == BOARD_PAPER["meeting"]
+    assert paper.meeting_on == BOARD_PAPER["meeting_on"] and paper.purpose == "decision"
+    [created] = events("board_paper.create")
+    assert created.new["meeting"] == BOARD_PAPER["meeting"] and created.target_id == str(paper.pk)
+
+    # Saving the form unchanged changes nothing and records nothing.
+    stored = paper.__class__.objects.filter(pk=paper.pk).values().get()
+    assert client.post(details_url(bare), form_data()).status_code == 302
+    assert paper.__class__.objects.filter(pk=paper.pk).values().get() == stored
+    assert events("board_paper.update") == []
+
+    # A real change is one event with only what changed, and a new version.
+    assert client.post(details_url(bare), form_data(agenda_item="8.1")).status_code == 302
+    [updated] = events("board_paper.update")
+    assert updated.old == {"agenda_item": "7.2"} and updated.new == {"agenda_item": "8.1"}
+    assert paper.__class__.objects.get(pk=paper.pk).revision == 2
+    assert "8.1" in client.get(details_url(bare)).content.decode()
+
+    # A form opened before someone else's save does not overwrite it.
+    response = client.post(details_url(bare), {**form_data(agenda_item="9.9"), "revision": 1})
+    assert response.status_code == 409 and paper.__class__.objects.get(pk=paper.pk).agenda_item == "8.1"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"meeting": ""}, "Enter the board or committee"),
+    ({"meeting": "   "}, "Enter the board or committee"),
+    ({"meeting": "x" * 201}, "Board or committee must be 200 characters or fewer"),
+    ({"agenda_item": "x" * 21}, "Agenda item must be 20 characters or fewer"),
+    ({"paper_reference": "x" * 51}, "Paper reference must be 50 characters or fewer"),
+    ({"author": "x" * 201}, "Author must be 200 characters or fewer"),
+    ({"lead_director": "x" * 201}, "Lead director must be 200 characters or fewer"),
+    ({"recommendation": "x" * 2001}, "Recommendation must be 2,000 characters or fewer"),
+    ({"what_people_said": "x" * 4001},
+     "What people said and how it changed the proposal must be 4,000 characters or fewer"),
+    ({"purpose": ""}, "Select what the paper is for"),
+    ({"purpose": "for fun"}, "Select what the paper is for"),
+])
+def test_the_details_form_explains_each_error_in_words(bare, client_for, cast, fields, message):
+    response = client_for(cast.a_contributor).post(details_url(bare), form_data(**fields))
+    body = response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in body
+    assert body.count(message) >= 2  # in the error summary and beside the field
+    for default in ("This field is required", "Ensure this value", "Select a valid choice", "This field cannot"):
+        assert default not in body
+    assert not hasattr_board_paper(bare)
+
+
+def test_the_details_form_refuses_a_date_that_is_not_real(bare, client_for, cast):
+    data = form_data()
+    data["meeting_on-month"] = "13"
+    body = client_for(cast.a_contributor).post(details_url(bare), data).content.decode()
+    assert "Date of the meeting must be a real date" in body
+
+
+def test_the_service_sets_only_its_fields(bare, cast):
+    with pytest.raises(TypeError):
+        coversheet.board_paper_save(by=cast.a_contributor, decision=bare, meeting="Board", organisation=cast.org_b)
+    with pytest.raises(TypeError):
+        coversheet.board_paper_save(by=cast.a_contributor, decision=bare, meeting="Board", version=9)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        coversheet.board_paper_save(by=cast.a_contributor, decision=bare, meeting="", agenda_item="x" * 21)
+    assert error.value.message_dict == {"meeting": ["Enter the board or committee"],
+                                        "agenda_item": ["Agenda item must be 20 characters or fewer"]}
+    assert events("board_paper.create") == []
+
+
+@pytest.mark.parametrize(("person", "status"), [
+    ("a_viewer", 403),  # reads the decision, may not change it
+    ("region_reader", 403),  # reads the ICBs below, changes none
+    ("b_administrator", 404),  # another organisation: not even told it exists
+    ("b_contributor", 404),
+    ("trust_admin", 404),
+    ("outsider", 404),
+])
+def test_only_people_who_may_change_the_decision_reach_the_details_form(bare, client_for, cast, person, status):
+    client = client_for(getattr(cast, person))
+    assert client.get(details_url(bare)).status_code == status
+    assert client.post(details_url(bare), form_data()).status_code == status
+    assert events("board_paper.create") == [] and not hasattr_board_paper(bare)
+
+
+def hasattr_board_paper(decision):
+    from involve.engagement.models import BoardPaper
+
+    return BoardPaper.objects.filter(decision=decision).exists()
+
+
+def test_the_details_form_needs_sign_in(bare, client):
+    response = client.get(details_url(bare))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping of every board paper text field
+
+TEXT_FIELDS = ["meeting", "agenda_item", "paper_reference", "author", "lead_director", "recommendation",
+               "what_people_said"]
+
+
+def _hostile_paper(cast, decision, payload):
+    limits = {"agenda_item": 20, "paper_reference": 50}
+    fields = {name: (f"{name[:1].upper()}{payload}" if name in limits else f"{name} {payload}")[:limits.get(name, 999)]
+              for name in TEXT_FIELDS}
+    coversheet.board_paper_save(by=cast.a_engagement_lead, decision=decision, purpose="information", **fields)
+    return fields
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_board_paper_text_is_escaped_on_the_page_in_the_pdf_and_in_the_docx(cast, client_for, payload):
+    decision = _hostile_decision(cast, payload)
+    fields = _hostile_paper(cast, decision, payload)
+    client = client_for(cast.a_engagement_lead)
+    body = client.get(reverse("engagement:cover_sheet", args=[decision.pk])).content.decode()
+    parser = _Elements()
+    parser.feed(body)
+    assert not [t for t, a in parser.found if t == "script" and not a.get("src") and "nonce" not in a]
+    assert not [a for t, a in parser.found if "onerror" in a or a.get("src") == "x"]
+    page = visible_text(body)
+    for name, value in fields.items():
+        assert value in page, name  # shown as the characters typed, never as markup
+    form = client.get(details_url(decision)).content.decode()
+    parser = _Elements()
+    parser.feed(form)
+    assert not [a for t, a in parser.found if "onerror" in a or a.get("src") == "x"]
+    assert not [t for t, a in parser.found if t == "script" and not a.get("src") and "nonce" not in a]
+
+    sheet = coversheet.build_cover_sheet(decision)
+    assert payload not in coversheet.render_html(sheet)
+    pdf = pdf_text(coversheet.render_pdf(sheet))
+    content = coversheet.render_docx(sheet)
+    word = docx_text(content)
+    for name, value in fields.items():
+        assert squash(value) in squash(pdf), ("pdf", name)
+        assert value in word, ("docx", name)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for part in ("word/document.xml", "docProps/core.xml"):
+            xml = archive.read(part).decode()
+            assert "<script>" not in xml and "<img" not in xml and "&lt;" in xml, part
+
+
+# ---------------------------------------------------------------------------------------------
+# The files themselves: file names, no internal ids, DOCX and PDF formats
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_file_names_keep_whole_words_and_no_ids():
+    from involve.engagement.coversheet.build import _slug
+
+    title = "Relocate the Alpha minor injuries unit to the new health centre on Station Road in Bexley"
+    cut = _slug(title, 60)
+    assert cut == "relocate-the-alpha-minor-injuries-unit-to-the-new-health"
+    assert len(cut) <= 60 and set(cut.split("-")) <= set(title.lower().split())
+    assert _slug("a" * 70, 60) == "a" * 60  # a single word longer than the limit can only be cut
+    assert _slug("Short title", 60) == "short-title"
+
+
+def test_no_internal_id_appears_on_the_page_or_in_the_files(cast, client_for):
+    lead = cast.a_engagement_lead
+    decision = Decision.objects.create(pk=9876543, organisation=cast.org_a, title="Close the Gamma clinic",
+                                       kind=Decision.Kind.SERVICE_CHANGE, actual_date=DECIDED)
+    services.activity_create(by=lead, state=Activity.State.DONE, organisation=cast.org_a, decisions=[decision],
+                             title="Listening event", method=Method.WORKSHOP, ladder_level=LadderLevel.INVOLVE,
+                             starts_on=days_before(20), participants=12)
+    attach_file(decision, lead, "Notes", days_before(19))
+    coversheet.board_paper_save(by=lead, decision=decision, meeting="Board")
+    client = client_for(lead)
+    body = client.get(reverse("engagement:cover_sheet", args=[decision.pk])).content.decode()
+    assert "9876543" not in visible_text(body)
+    pdf_response = client.get(reverse("engagement:cover_sheet_pdf", args=[decision.pk]))
+    docx_response = client.get(reverse("engagement:cover_sheet_docx", args=[decision.pk]))
+    assert "9876543" not in pdf_text(pdf_response.content)
+    assert "9876543" not in docx_text(docx_response.content)
+    for response in (pdf_response, docx_response):
+        assert "9876543" not in response["Content-Disposition"]
+        assert f"close-the-gamma-clinic-{TODAY:%Y-%m-%d}" in response["Content-Disposition"]
+    props = docx.Document(io.BytesIO(docx_response.content)).core_properties
+    assert "9876543" not in " ".join(str(v) for v in (props.title, props.subject, props.comments, props.author))
+
+
+def _order_is_schema_order(element, sequence):
+    names = [child.tag.replace(W, "w:") for child in element]
+    known = [sequence.index(n) for n in names if n in sequence]
+    return known == sorted(known)
+
+
+RPR_ORDER = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike",
+             "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid",
+             "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz",
+             "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
+             "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"]
+TRPR_ORDER = ["w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter", "w:cantSplit",
+              "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del",
+              "w:trPrChange"]
+
+
+def test_the_docx_is_a4_british_english_with_real_headings_and_repeating_table_headers(complete):
+    from django.utils import timezone
+    from lxml import etree
+
+    content = coversheet.render_docx(coversheet.build_cover_sheet(complete))
+    document = docx.Document(io.BytesIO(content))
+    section = document.sections[0]
+    assert abs(section.page_width.cm - 21.0) < 0.01 and abs(section.page_height.cm - 29.7) < 0.01
+    for margin in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin):
+        assert 1.5 <= margin.cm <= 2.6
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    # Well-formed XML in every part, and no control characters anywhere.
+    for name, data in parts.items():
+        if name.endswith((".xml", ".rels")):
+            etree.fromstring(data)
+            assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data), name
+    assert "docProps/thumbnail.jpeg" not in parts
+    styles = etree.fromstring(parts["word/styles.xml"])
+    body = etree.fromstring(parts["word/document.xml"])
+    default_lang = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang")
+    assert default_lang.get(f"{W}val") == "en-GB"
+    for style in ("Normal", "Heading1", "Heading2", "Heading3"):
+        lang = styles.find(f"{W}style[@{W}styleId='{style}']/{W}rPr/{W}lang")
+        assert lang is not None and lang.get(f"{W}val") == "en-GB", style
+    runs = body.findall(f".//{W}r")
+    text_runs = [r for r in runs if r.find(f"{W}t") is not None]
+    assert text_runs and all(r.find(f"{W}rPr/{W}lang").get(f"{W}val") == "en-GB" for r in text_runs)
+    for part in ("word/styles.xml", "word/document.xml"):
+        assert "en-US" not in parts[part].decode(), part
+    # Elements added by hand are where the schema wants them.
+    for rpr in styles.iter(f"{W}rPr"):
+        assert _order_is_schema_order(rpr, RPR_ORDER)
+    for rpr in body.iter(f"{W}rPr"):
+        assert _order_is_schema_order(rpr, RPR_ORDER)
+    for trpr in body.iter(f"{W}trPr"):
+        assert _order_is_schema_order(trpr, TRPR_ORDER)
+
+    # Real headings, in order, so Word's navigation pane shows the outline.
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:4] == [("Heading 1", complete.title), ("Heading 2", "About this paper"),
+                            ("Heading 2", "About the decision"),
+                            ("Heading 2", "How the duty to involve has been considered")]
+    assert ("Heading 3", "Evidence") in headings and ("Heading 4", "Drop-in at Station Road library") in headings
+    assert not [p for p in document.paragraphs if p.style.name == "Title"]
+
+    # Every table with column headings repeats them at the top of each page; no other row does.
+    tables = body.findall(f".//{W}tbl")
+    headed = [t for t in tables if t.find(f"{W}tr/{W}trPr/{W}tblHeader") is not None]
+    assert len(headed) == 3  # activities, feedback to participants, evidence
+    for table in headed:
+        rows = table.findall(f"{W}tr")
+        assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+        assert all(r.find(f"{W}trPr/{W}tblHeader") is None for r in rows[1:])
+    first_rows = [[c.text for c in t.rows[0].cells] for t in document.tables]
+    assert ["Activity", "Dates", "Method", "Level", "Reach"] in first_rows
+    assert ["Date", "Evidence", "Attached to", "File or link"] in first_rows
+
+    props = document.core_properties
+    assert props.created.date() == timezone.localdate() and props.modified.date() == timezone.localdate()
+    assert props.title == f"Cover sheet: {complete.title}" and props.author == "Sam Patel, Head of Engagement"
+    assert props.language == "en-GB" and props.last_modified_by == "Involve"
+    assert "python-docx" not in " ".join(str(v) for v in (props.author, props.comments, props.last_modified_by))
+    footer = " ".join(p.text for p in section.footer.paragraphs)
+    assert "from the record of BP-2025-031" in footer and "Page" in footer
+
+
+def _pdf_objects(content: bytes) -> bytes:
+    """The PDF with every compressed stream opened, so the catalog can be read."""
+    import zlib
+
+    out = [content]
+    for match in re.finditer(rb"stream\r?\n", content):
+        start = match.end()
+        end = content.find(b"endstream", start)
+        try:
+            out.append(zlib.decompress(content[start:end]))
+        except zlib.error:
+            pass
+    return b"\n".join(out)
+
+
+def test_the_pdf_is_a4_tagged_titled_and_in_british_english(complete):
+    content = coversheet.render_pdf(coversheet.build_cover_sheet(complete))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(content)
+        handle.flush()
+        info = subprocess.run(["pdfinfo", handle.name], capture_output=True, check=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    assert re.search(r"^Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)$", info, re.M), info
+    assert re.search(r"^Title:\s+Cover sheet: Relocate the Alpha minor injuries unit$", info, re.M), info
+    assert re.search(r"^Author:\s+Sam Patel, Head of Engagement$", info, re.M), info
+    objects = _pdf_objects(content)
+    assert re.search(rb"/MarkInfo\s*<<\s*/Marked\s+true", objects)
+    assert b"/StructTreeRoot" in objects and b"/DisplayDocTitle true" in objects
+    assert re.search(rb"/Lang\s*\(en-GB\)", objects)
+    assert b"pdfuaid:part" in objects  # the PDF/UA identification in the XMP metadata

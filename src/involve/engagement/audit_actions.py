@@ -44,6 +44,7 @@ register_actions({
 
 # Where each kind of record is shown (objectives, milestones and terms on the page they belong to).
 register_link("engagement.programme", "engagement:programme_detail")
+register_link("engagement.boardpaper", "engagement:cover_sheet", via="decision_id")
 register_link("engagement.improvementobjective", "engagement:programme_detail", via="programme_id")
 register_link("engagement.milestone", "engagement:programme_detail", via="objective__programme_id")
 register_link("engagement.decision", "engagement:decision_detail")

@@ -20,7 +20,6 @@ from involve.core.pages import (
     sort_columns,
     sort_order,
 )
-from involve.core.pages import apply_errors  # noqa: F401  (re-exported while the cover sheet moves)
 from involve.core.pages import export_links as _export_links
 from involve.core.pagination import paginate
 from involve.organisations.permissions import Action

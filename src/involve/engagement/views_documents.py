@@ -1,4 +1,5 @@
-"""Evidence pages (add a file or a link, remove), the evidence download, and the board paper cover sheet.
+"""Evidence pages (add a file or a link, remove) and the evidence download. The board paper cover sheet's
+views (page, PDF, DOCX, board paper details) live in coversheet/views.py.
 
 Every evidence view goes through access.get_evidence_for_user, every decision and activity through
 their own helpers: another organisation's record is a 404, a record the person may read but not
@@ -17,16 +18,13 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
-from involve.core.exports import download_response
 from involve.core.forms import NHSDateField
 from involve.core.uploads import ALL_KINDS, UploadField
 from involve.organisations.permissions import Action
 
-from . import coversheet, evidence
+from . import evidence
 from .access import get_activity_for_user, get_decision_for_user, get_evidence_for_user
 from .models import Decision, Evidence
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class _EvidenceForm(forms.Form):
@@ -145,25 +143,3 @@ def evidence_download(request, pk):
     # Should a browser ever show it anyway, nothing in it may run or load.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-@require_http_methods(["GET", "HEAD"])
-def cover_sheet(request, pk):
-    decision = get_decision_for_user(request.access, pk)
-    return render(request, "engagement/documents/cover_sheet.html", {
-        "sheet": coversheet.build_cover_sheet(decision), "decision": decision,
-    })
-
-
-@require_http_methods(["GET", "HEAD"])
-def cover_sheet_pdf(request, pk):
-    decision = get_decision_for_user(request.access, pk)
-    sheet = coversheet.build_cover_sheet(decision)
-    return download_response(coversheet.render_pdf(sheet), f"{sheet.filename_stem}.pdf", "application/pdf")
-
-
-@require_http_methods(["GET", "HEAD"])
-def cover_sheet_docx(request, pk):
-    decision = get_decision_for_user(request.access, pk)
-    sheet = coversheet.build_cover_sheet(decision)
-    return download_response(coversheet.render_docx(sheet), f"{sheet.filename_stem}.docx", DOCX_TYPE)

@@ -1,25 +1,25 @@
-"""The board paper cover sheet: "How the duty to involve has been considered", built from the record.
+"""The cover sheet's structure: "How the duty to involve has been considered", built from the record.
 
-build_cover_sheet(decision) reads the decision, its assessment, its activities and all the evidence
-once, and gives back a plain CoverSheet. The page, the PDF and the DOCX are all drawn from that one
-structure, so they cannot disagree. Anything missing is stated in words ("No involvement activity
-is recorded for this decision.") and listed under "Gaps in the record"; nothing is left out quietly.
+build_cover_sheet(decision) reads the decision, its board paper details, its assessment, its
+activities and all the evidence once, and gives back a plain CoverSheet. The page, the PDF and the
+DOCX are all drawn from that one structure, so they cannot disagree. Anything missing is stated in
+words ("Meeting details not recorded", "No involvement activity is recorded for this decision.") and
+listed under "Gaps in the record"; nothing is left out quietly.
 
-User text is never markup: the HTML and PDF go through Jinja2's autoescaping, and the DOCX gets
-plain text runs. Characters that XML cannot hold (control characters) are dropped on the way in.
+Nothing here is markup: values are plain text, with the characters XML cannot hold (control
+characters) dropped on the way in. No internal id is shown as text: the record is named by the
+decision's own reference and title.
 """
 
 import datetime
-import io
-import logging
 import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
-from .models import Activity, Decision, Evidence
+from ..models import Activity, BoardPaper, Decision, Evidence
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -112,14 +112,32 @@ class CoverSheet:
     evidence: list[EvidenceItem]
     evidence_statement: str
     gaps: list[str] = field(default_factory=list)
+    reference: str = ""  # the decision's own reference, if it has one
+    board_paper: list[Row] = field(default_factory=list)  # the front table; empty when not recorded
+    board_paper_recorded: bool = False
+    board_paper_statement: str = ""  # "Meeting details not recorded." when there are none
+    author: str = ""  # for the DOCX author property: the paper's author, else the organisation
 
     HEADING = "How the duty to involve has been considered"
+    BOARD_PAPER_HEADING = "About this paper"
+    NOT_RECORDED = "Meeting details not recorded."
 
     @property
     def filename_stem(self) -> str:
-        from django.utils.text import slugify
+        """cover-sheet-<reference>-<title>-<date>: whole words only, no internal id."""
+        parts = ["cover-sheet", _slug(self.reference, 30), _slug(self.title, 60) or "decision",
+                 f"{self.generated_on:%Y-%m-%d}"]
+        return "-".join(p for p in parts if p)
 
-        return f"cover-sheet-{self.decision_id}-{slugify(self.title)[:50] or 'decision'}"
+
+def _slug(text, limit) -> str:
+    """A slug of at most `limit` characters, cut after the last whole word that fits."""
+    slug = slugify(text or "")
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rfind("-")
+    # One word longer than the limit can only be cut inside the word.
+    return slug[:cut] if cut > 0 else slug[:limit].strip("-")
 
 
 def _decision_queryset():
@@ -129,7 +147,7 @@ def _decision_queryset():
         .prefetch_related("partners", "audiences_targeted", "audiences_reached",
                           Prefetch("evidence", evidence))
     )
-    return Decision.objects.select_related("organisation", "programme", "screened_by").prefetch_related(
+    return Decision.objects.select_related("organisation", "programme", "screened_by", "board_paper").prefetch_related(
         "duties", "plan_audiences", Prefetch("activities", activities), Prefetch("evidence", evidence),
     )
 
@@ -162,6 +180,11 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     gaps: list[str] = []
     applies = {Decision.Answer.YES: True, Decision.Answer.NO: False}.get(decision.affects_services)
     involvement_expected = applies is not False
+
+    # About this paper: the front of the board paper
+    board_paper, board_paper_statement, meeting_gap = _board_paper_rows(decision)
+    if meeting_gap:
+        gaps.append(meeting_gap)
 
     # About the decision
     if decision.actual_date:
@@ -410,160 +433,56 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
         reach=reach, reached=reached, not_reached=not_reached, reach_statement=reach_statement,
         feedback_changes=feedback_changes, equality=equality, feedback_to_participants=feedback_rows,
         feedback_statement=feedback_statement, evidence=evidence_items, evidence_statement=evidence_statement,
-        gaps=gaps,
+        gaps=gaps, reference=_text(decision.reference), board_paper=board_paper,
+        board_paper_recorded=bool(board_paper), board_paper_statement=board_paper_statement,
+        author=_paper_author(decision),
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Renderers
+# What the front table asks for, in order, with the words used when one is missing.
+MEETING_DETAILS = [
+    ("meeting", "Board or committee", "board or committee"),
+    ("meeting_on", "Date of the meeting", "date of the meeting"),
+    ("agenda_item", "Agenda item", "agenda item"),
+    ("paper_reference", "Paper reference", "paper reference"),
+    ("author", "Author", "author"),
+    ("lead_director", "Lead director", "lead director"),
+    ("purpose", "Purpose", "purpose"),
+    ("recommendation", "Recommendation", "recommendation"),
+    ("what_people_said", "What people said and how it changed the proposal",
+     "what people said and how it changed the proposal"),
+]
 
 
-def render_html(sheet: CoverSheet) -> str:
-    """The cover sheet as a standalone HTML document, for the PDF (the page uses cover_sheet.html)."""
-    return render_to_string("engagement/documents/cover_sheet_print.html", {"sheet": sheet})
+def _board_paper(decision) -> BoardPaper | None:
+    try:
+        return decision.board_paper
+    except BoardPaper.DoesNotExist:
+        return None
 
 
-def _refusing_fetcher():
-    from weasyprint.urls import URLFetcher
-
-    class RefuseEveryURL(URLFetcher):
-        """The cover sheet needs nothing from outside; any URL (a link in user text, a font) is refused."""
-
-        refused: list[str] = []
-
-        def fetch(self, url, headers=None):
-            self.refused.append(url)
-            raise ValueError(f"Involve does not fetch {url!r} while making a PDF")
-
-    return RefuseEveryURL(fail_on_errors=False)
+def _paper_author(decision) -> str:
+    paper = _board_paper(decision)
+    return (_text(paper.author) if paper else "") or _text(decision.organisation.name)
 
 
-def render_pdf(sheet: CoverSheet) -> bytes:
-    from weasyprint import HTML
-
-    # WeasyPrint logs nine INFO lines per document ("Step 1 - Fetching and parsing HTML"…); keep its
-    # warnings (a refused URL, a missing font) and drop the progress chatter from the service's log.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
-    fetcher = _refusing_fetcher()
-    return HTML(string=render_html(sheet), base_url="about:blank", url_fetcher=fetcher).write_pdf()
-
-
-def render_docx(sheet: CoverSheet) -> bytes:
-    import docx
-    from docx.shared import Pt, RGBColor
-
-    document = docx.Document()
-    style = document.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(10.5)
-    document.core_properties.title = f"Cover sheet: {sheet.title}"[:255]
-    document.core_properties.author = "Involve"
-
-    def para(text, bold=False, italic=False):
-        paragraph = document.add_paragraph()
-        run = paragraph.add_run(text)
-        run.bold, run.italic = bold, italic
-        return paragraph
-
-    def rows_table(rows, header=None):
-        table = document.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
-        if header:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, header, strict=True):
-                cell.paragraphs[0].add_run(text).bold = True
-        for row in rows:
-            cells = table.add_row().cells
-            cells[0].paragraphs[0].add_run(row.label).bold = True
-            run = cells[1].paragraphs[0].add_run(row.value)
-            if row.missing:
-                run.italic = True
-                run.font.color.rgb = RGBColor(0xA0, 0x1C, 0x1C)
-        document.add_paragraph()
-        return table
-
-    document.add_heading("Board paper cover sheet", level=0)
-    para(sheet.title, bold=True)
-    rows_table(sheet.details)
-    if sheet.summary:
-        para(sheet.summary)
-
-    document.add_heading(sheet.HEADING, level=1)
-    if sheet.gaps:
-        document.add_heading("Gaps in the record", level=2)
-        for gap in sheet.gaps:
-            document.add_paragraph(gap, style="List Bullet")
-    else:
-        para("No gaps were found in the record.")
-
-    document.add_heading("The assessment", level=2)
-    rows_table(sheet.assessment)
-
-    document.add_heading("Involvement activities", level=2)
-    para(sheet.activities_statement)
-    if sheet.activities:
-        table = document.add_table(rows=1, cols=5)
-        table.style = "Table Grid"
-        header = ["Activity", "Dates", "Method", "Level", "Reach"]
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.paragraphs[0].add_run(text).bold = True
-        for a in sheet.activities:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, [a.title, a.dates, a.method, a.ladder_level,
-                                          f"{a.participants}; {a.responses}"], strict=True):
-                cell.paragraphs[0].add_run(text)
-        document.add_paragraph()
-        for a in sheet.activities:
-            document.add_heading(a.title, level=3)
-            rows = [Row("Dates", a.dates), Row("Place", a.place), Row("Method", a.method),
-                    Row("Level of participation", a.ladder_level),
-                    Row("People who took part", a.participants),
-                    Row("Responses", a.responses), Row("Partners", _join(a.partners) or "None recorded"),
-                    Row("Targeted", _join(a.targeted) or "None recorded"),
-                    Row("Reached", _join(a.reached) or "None recorded"),
-                    Row("Targeted but not reached", _join(a.not_reached) or "None"),
-                    Row("Feedback to participants", a.feedback, missing=not a.feedback_recorded)]
-            if a.after_decision:
-                rows.append(Row("Timing", "Started after the decision", missing=True))
-            rows_table(rows)
-
-    document.add_heading("Who was reached", level=2)
-    rows_table(sheet.reach)
-    para("Reached: " + (_join(sheet.reached) or "no audience recorded as reached."))
-    para(sheet.reach_statement)
-
-    document.add_heading("How feedback changed the proposal", level=2)
-    rows_table([sheet.feedback_changes])
-
-    document.add_heading("Equality and health inequalities", level=2)
-    rows_table(sheet.equality)
-
-    document.add_heading("Feedback to participants", level=2)
-    para(sheet.feedback_statement)
-    if sheet.feedback_to_participants:
-        rows_table(sheet.feedback_to_participants)
-
-    document.add_heading("Evidence", level=2)
-    para(sheet.evidence_statement)
-    if sheet.evidence:
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ["Date", "Evidence", "Attached to", "File or link"],
-                              strict=True):
-            cell.paragraphs[0].add_run(text).bold = True
-        for e in sheet.evidence:
-            cells = table.add_row().cells
-            date_text = _date(e.dated) + (" (after the decision)" if e.after_decision else "")
-            values = [date_text, e.title, e.attached_to, f"{e.kind}: {e.detail}"]
-            for cell, text in zip(cells, values, strict=True):
-                cell.paragraphs[0].add_run(text)
-
-    section = document.sections[0]
-    footer = section.footer.paragraphs[0]
-    footer.add_run(f"Generated by Involve on {_date(sheet.generated_on)} from the record of decision "
-                   f"{sheet.decision_id}.")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
+def _board_paper_rows(decision) -> tuple[list[Row], str, str]:
+    """The front table's rows, the statement shown when there are none, and the gap (if any)."""
+    paper = _board_paper(decision)
+    if paper is None:
+        every = [words for _, _, words in MEETING_DETAILS if words != "purpose"]
+        return [], CoverSheet.NOT_RECORDED, f"{CoverSheet.NOT_RECORDED[:-1]}: {'; '.join(every)}."
+    rows, missing = [], []
+    for name, label, words in MEETING_DETAILS:
+        if name == "meeting_on":
+            value = _date(paper.meeting_on)
+        elif name == "purpose":
+            value = paper.get_purpose_display()
+        else:
+            value = _text(getattr(paper, name))
+        if not value:
+            missing.append(words)
+        rows.append(Row(label, value or "Not recorded", missing=not value))
+    rows.append(Row("Version", f"{paper.revision}, last changed {_date(timezone.localdate(paper.updated_at))}"))
+    gap = f"{CoverSheet.NOT_RECORDED[:-1]}: {'; '.join(missing)}." if missing else ""
+    return rows, "", gap
