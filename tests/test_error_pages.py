@@ -19,7 +19,7 @@ def test_forbidden_gets_the_designed_page(cast, client_for):
 
 
 def test_server_error_gets_the_designed_page_and_no_details(cast, client_for, monkeypatch):
-    from involve.core import views
+    from involve.site import views
 
     def broken(request):
         raise RuntimeError("secret detail: DATABASE password=hunter2")

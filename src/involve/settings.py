@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "involve.organisations",
     "involve.audit",
     "involve.engagement",
+    "involve.site",
 ]
 
 MIDDLEWARE = [

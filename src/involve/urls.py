@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("involve.site.urls")),
     path("", include("involve.core.urls")),
     path("organisations/", include("involve.organisations.urls")),
     path("audit/", include("involve.audit.urls")),

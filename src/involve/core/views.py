@@ -1,19 +1,10 @@
+"""Pages with no domain: account settings, health check, accessibility statement, error pages."""
+
 from django.contrib.auth.decorators import login_not_required
-from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-
-from involve.organisations.access import get_for_user
-from involve.organisations.models import Role
-from involve.organisations.permissions import table
-
-from .models import TaskRun
-
-
-def home(request):
-    return render(request, "core/home.html", {"section": "home"})
 
 
 def account_settings(request):
@@ -35,32 +26,6 @@ def health(request):
 @login_not_required
 def accessibility(request):
     return render(request, "core/accessibility.html")
-
-
-@login_not_required
-def roles(request):
-    return render(request, "core/roles.html", {"rows": table(), "roles": Role.choices})
-
-
-def get_task_run_for_user(access, pk) -> TaskRun:
-    # A task's progress and result belong to the person who asked for it, in that organisation.
-    return get_for_user(TaskRun.objects.filter(requested_by=access.user), access, pk=pk)
-
-
-def task_run(request, pk):
-    run = get_task_run_for_user(request.access, pk)
-    template = "core/task_status.html" if request.headers.get("HX-Request") else "core/task_run.html"
-    return render(request, template, {"run": run})
-
-
-def task_run_download(request, pk):
-    run = get_task_run_for_user(request.access, pk)
-    if run.status != TaskRun.Status.DONE or not run.result_file:
-        raise Http404
-    response = FileResponse(default_storage.open(run.result_file, "rb"), as_attachment=True,
-                            filename=run.result_name)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _error(template, status):

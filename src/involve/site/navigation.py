@@ -1,0 +1,11 @@
+"""The header navigation: each app's entries, in a fixed order (home first, the audit log last)."""
+
+from involve.audit.navigation import NAVIGATION as AUDIT
+from involve.core.navigation import NavEntry
+from involve.engagement.navigation import NAVIGATION as ENGAGEMENT
+from involve.organisations.navigation import NAVIGATION as ORGANISATIONS
+from involve.organisations.permissions import Action
+
+HOME = [NavEntry("home", "Home", "home", Action.VIEW)]
+
+NAVIGATION = [*HOME, *ENGAGEMENT, *ORGANISATIONS, *AUDIT]
