@@ -1,9 +1,28 @@
 # Sourced by scripts/test.sh and scripts/benchmark.sh: a throwaway PostgreSQL server from Debian's
 # packages, its data under $WORK (which the caller creates and removes), as a local TCP port.
-# Needs $WORK and $BIN (the virtualenv's bin folder); sets PGDATA and exports DATABASE_URL.
+# Needs $WORK and $BIN (the virtualenv's bin folder); sets PGBIN (unless the caller did) and
+# PGDATA, and exports DATABASE_URL.
 
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${PGBIN:-}   # set it to choose the server's bin folder; found below otherwise
 PGDATA=""
+
+# The newest Debian server (/usr/lib/postgresql/<version>/bin), else wherever pg_config says.
+find_pgbin() {
+  [[ -n $PGBIN ]] && { [[ -x $PGBIN/initdb ]] || { echo "PGBIN=$PGBIN has no initdb" >&2; return 1; }; return 0; }
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | while read -r d; do
+          [[ -x $d/initdb ]] && echo "$d"; done | tail -1)
+  if [[ -z $dir ]] && command -v pg_config >/dev/null; then
+    dir=$(pg_config --bindir)
+    [[ -x $dir/initdb ]] || dir=""
+  fi
+  if [[ -z $dir ]]; then
+    echo "No PostgreSQL server found: no /usr/lib/postgresql/*/bin/initdb, and pg_config names none." >&2
+    echo "Install Debian's postgresql package, or set PGBIN to the folder holding initdb and pg_ctl." >&2
+    return 1
+  fi
+  PGBIN=$dir
+}
 
 # initdb refuses to run as root, so as root the cluster runs as Debian's postgres user.
 as_pg() {
@@ -12,6 +31,7 @@ as_pg() {
 
 start_postgres() {
   local dir=$WORK/pg port
+  find_pgbin || return 1
   mkdir "$dir"
   [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$dir"
   port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

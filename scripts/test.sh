@@ -70,13 +70,27 @@ stage() {
   return 0
 }
 
-# The suite, keeping pytest's counts and the axe tally for the summary.
+# The suite, keeping pytest's counts, the axe tally and the coverage for the summary. Branch
+# coverage of src/involve (browser tests count: their live server runs in this process); below
+# the floor ([tool.coverage.report] fail_under in pyproject.toml) pytest exits non-zero.
 run_pytest() {
   local log=$WORK/pytest-$RANDOM.log
-  "$BIN/pytest" -q --durations=5 2>&1 | tee "$log"
+  COVERAGE_FILE=$WORK/.coverage "$BIN/pytest" -q --durations=5 --cov --cov-report=term:skip-covered 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   NOTE=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$log" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
   NOTE+=$(grep -E '^axe: ' "$log" | tail -1 | sed -E 's/^axe: (.*)/; axe: \1/')
+  # pytest-cov: "Required test coverage of 80% [not ]reached. Total coverage: 81.23%"
+  NOTE+=$(grep -E 'Required test coverage of' "$log" | tail -1 |
+          sed -E 's/.*of ([0-9.]+%) (not )?reached\. Total coverage: ([0-9.]+%).*/; coverage \3 (floor \1)/')
+  return "$rc"
+}
+
+# One line per file that `ruff format` would change (not the whole diff), the count in the summary.
+ruff_format_check() {
+  local log=$WORK/ruff-format.log
+  "$BIN/ruff" format --check --output-format concise . 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  ((rc == 0)) || NOTE=$(grep -E 'would be reformatted' "$log" | tail -1 | sed -E 's/, [0-9]+ files? already formatted//')
   return "$rc"
 }
 
@@ -86,6 +100,8 @@ pytest_on_postgres() {
 }
 
 stage "ruff check" "$BIN/ruff" check .
+stage "ruff format --check" ruff_format_check
+stage "import contracts" "$BIN/lint-imports" --no-cache
 stage "migrations up to date" "$BIN/involve" makemigrations --check --dry-run
 stage "pytest on SQLite" run_pytest
 if ((QUICK)); then

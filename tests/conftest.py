@@ -31,6 +31,22 @@ def _isolated_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _strict_templates(django_test_environment):
+    # A name or attribute our Jinja2 templates look up and do not find fails the test instead of
+    # printing nothing (involve.jinja2env.StrictInOurTemplates). Once per session: changing
+    # TEMPLATES rebuilds the environment, and with it every compiled template.
+    from django.conf import settings
+    from django.test import override_settings
+
+    templates = [{**t, "OPTIONS": {**t.get("OPTIONS", {})}} for t in settings.TEMPLATES]
+    for template in templates:
+        if template["BACKEND"] == "django.template.backends.jinja2.Jinja2":
+            template["OPTIONS"]["strict_undefined"] = True
+    with override_settings(TEMPLATES=templates):
+        yield
+
+
 @pytest.fixture
 def cast(db):
     national = make_organisation("NHS England", Organisation.Kind.NATIONAL, ods_code="X24")
