@@ -25,8 +25,15 @@ import time
 
 TARGET_P95_MS = 300
 
-REGIONS = ["North East and Yorkshire", "North West", "Midlands", "East of England", "London", "South East",
-           "South West"]
+REGIONS = [
+    "North East and Yorkshire",
+    "North West",
+    "Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+]
 ICBS_PER_REGION = [4, 3, 11, 6, 5, 6, 7]  # 42 in all, as in England
 TRUSTS = 200
 YEARS = 5
@@ -35,8 +42,10 @@ DECISIONS_PER_YEAR = {"icb": 40, "trust": 20}
 ACTIVITIES_PER_DECISION = 3
 PROGRAMMES = ["Cancer", "Maternity and neonatal", "Mental health", "Urgent and emergency care", "Primary care"]
 PARTNERS = {"icb": 20, "trust": 5}
-WORDS = ("clinic hub birth centre stroke pathway outpatient community diagnostics dental pharmacy "
-         "urgent treatment ward minor injuries mental health crisis cafe screening").split()
+WORDS = (
+    "clinic hub birth centre stroke pathway outpatient community diagnostics dental pharmacy "
+    "urgent treatment ward minor injuries mental health crisis cafe screening"
+).split()
 
 
 def parse_args():
@@ -67,16 +76,33 @@ def generate(scale, rng):
 
     today = dates.today()
     national = organisation_create(by=None, name="NHS England", kind="national", ods_code="X24")
-    regions = [organisation_create(by=None, name=f"NHS England {name}", kind="region", parent=national,
-                                   ods_code=f"Y{60 + i}") for i, name in enumerate(REGIONS)]
+    regions = [
+        organisation_create(by=None, name=f"NHS England {name}", kind="region", parent=national, ods_code=f"Y{60 + i}")
+        for i, name in enumerate(REGIONS)
+    ]
     icbs = []
     for region, count in zip(regions, ICBS_PER_REGION, strict=True):
         for _ in range(count):
             n = len(icbs) + 1
-            icbs.append(organisation_create(by=None, name=f"NHS Example {n} Integrated Care Board", kind="icb",
-                                            parent=region, ods_code=f"Q{n:02d}"))
-    trusts = [organisation_create(by=None, name=f"Example {n} NHS Foundation Trust", kind="trust",
-                                  parent=icbs[n % len(icbs)], ods_code=f"R{n:03d}") for n in range(TRUSTS)]
+            icbs.append(
+                organisation_create(
+                    by=None,
+                    name=f"NHS Example {n} Integrated Care Board",
+                    kind="icb",
+                    parent=region,
+                    ods_code=f"Q{n:02d}",
+                )
+            )
+    trusts = [
+        organisation_create(
+            by=None,
+            name=f"Example {n} NHS Foundation Trust",
+            kind="trust",
+            parent=icbs[n % len(icbs)],
+            ods_code=f"R{n:03d}",
+        )
+        for n in range(TRUSTS)
+    ]
 
     orgs = icbs + trusts
     Programme.objects.bulk_create(Programme(organisation=o, name=p) for o in orgs for p in PROGRAMMES)
@@ -85,45 +111,67 @@ def generate(scale, rng):
         programmes.setdefault(p.organisation_id, []).append(p)
     VCSEPartner.objects.bulk_create(
         VCSEPartner(organisation=o, name=f"{rng.choice(WORDS).title()} community group {i}")
-        for o in orgs for i in range(PARTNERS[o.kind])
+        for o in orgs
+        for i in range(PARTNERS[o.kind])
     )
 
     decisions = []
     for org in orgs:
         for _ in range(max(1, round(DECISIONS_PER_YEAR[org.kind] * YEARS * scale))):
             planned = today + datetime.timedelta(days=rng.randint(-365 * YEARS + 90, 90))
-            decisions.append(Decision(
-                organisation=org, programme=rng.choice(programmes[org.pk]),
-                title=f"Change to the {rng.choice(WORDS)} {rng.choice(WORDS)} service",
-                decision_maker="Board", kind=rng.choice(Decision.Kind.values), planned_date=planned,
-                actual_date=planned if planned < today and rng.random() < 0.8 else None,
-                affects_services=rng.choice(Decision.Answer.values),
-                substantial_variation=rng.choice(Decision.Answer.values),
-                duty_status=rng.choice(Decision.DutyStatus.values),
-            ))
+            decisions.append(
+                Decision(
+                    organisation=org,
+                    programme=rng.choice(programmes[org.pk]),
+                    title=f"Change to the {rng.choice(WORDS)} {rng.choice(WORDS)} service",
+                    decision_maker="Board",
+                    kind=rng.choice(Decision.Kind.values),
+                    planned_date=planned,
+                    actual_date=planned if planned < today and rng.random() < 0.8 else None,
+                    affects_services=rng.choice(Decision.Answer.values),
+                    substantial_variation=rng.choice(Decision.Answer.values),
+                    duty_status=rng.choice(Decision.DutyStatus.values),
+                )
+            )
     Decision.objects.bulk_create(decisions, batch_size=2000)
 
     activities, links = [], []
     for decision in decisions:
         for _ in range(rng.randint(0, 2 * ACTIVITIES_PER_DECISION)):
             starts = decision.planned_date - datetime.timedelta(days=rng.randint(-10, 200))
-            activities.append(Activity(
-                organisation_id=decision.organisation_id, programme_id=decision.programme_id,
-                title=f"{rng.choice(Method.labels)} on the {rng.choice(WORDS)} service",
-                method=rng.choice(Method.values), ladder_level=rng.choice(LadderLevel.values), starts_on=starts,
-                participants=rng.randint(5, 400),
-                feedback_given_on=starts + datetime.timedelta(days=30) if rng.random() < 0.7 else None,
-            ))
+            activities.append(
+                Activity(
+                    organisation_id=decision.organisation_id,
+                    programme_id=decision.programme_id,
+                    title=f"{rng.choice(Method.labels)} on the {rng.choice(WORDS)} service",
+                    method=rng.choice(Method.values),
+                    ladder_level=rng.choice(LadderLevel.values),
+                    starts_on=starts,
+                    participants=rng.randint(5, 400),
+                    feedback_given_on=starts + datetime.timedelta(days=30) if rng.random() < 0.7 else None,
+                )
+            )
             links.append(decision)
     Activity.objects.bulk_create(activities, batch_size=2000)
     Activity.decisions.through.objects.bulk_create(
-        (Activity.decisions.through(activity_id=a.pk, decision_id=d.pk) for a, d in zip(activities, links,
-                                                                                         strict=True)),
+        (
+            Activity.decisions.through(activity_id=a.pk, decision_id=d.pk)
+            for a, d in zip(activities, links, strict=True)
+        ),
         batch_size=5000,
     )
     Evidence.objects.bulk_create(
-        (Evidence(organisation_id=a.organisation_id, activity=a, title="Notes of the session", kind="link",
-                  url="https://example.org/notes", dated=a.starts_on) for a in activities),
+        (
+            Evidence(
+                organisation_id=a.organisation_id,
+                activity=a,
+                title="Notes of the session",
+                kind="link",
+                url="https://example.org/notes",
+                dated=a.starts_on,
+            )
+            for a in activities
+        ),
         batch_size=5000,
     )
     # What the services keep on each decision as activities and evidence change. Statistics first, or
@@ -131,8 +179,11 @@ def generate(scale, rng):
     analyze()
     Decision.objects.update(**involvement_facts())
     counts = {
-        "organisations": Organisation.objects.count(), "decisions": len(decisions),
-        "activities": len(activities), "evidence": len(activities), "programmes": Programme.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "decisions": len(decisions),
+        "activities": len(activities),
+        "evidence": len(activities),
+        "programmes": Programme.objects.count(),
         "partners": VCSEPartner.objects.count(),
     }
     return counts, national, regions, icbs
@@ -146,8 +197,10 @@ def existing():
     if not Decision.objects.exists():
         return None
     counts = {
-        "organisations": Organisation.objects.count(), "decisions": Decision.objects.count(),
-        "activities": Activity.objects.count(), "programmes": Programme.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "decisions": Decision.objects.count(),
+        "activities": Activity.objects.count(),
+        "programmes": Programme.objects.count(),
         "partners": VCSEPartner.objects.count(),
     }
     regions = [Organisation.objects.get(name=f"NHS England {name}") for name in REGIONS]
@@ -222,8 +275,10 @@ def main():
     start = time.perf_counter()
     counts, national, regions, icbs = existing() or generate(args.scale, rng)
     analyze()
-    print(f"Ready in {time.perf_counter() - start:.0f} s on {connection.vendor}: "
-          + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    print(
+        f"Ready in {time.perf_counter() - start:.0f} s on {connection.vendor}: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    )
     print(f"{'page':<28}{'who':<10}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'queries':>9}{'KB':>6}  target p95")
     worst = 0.0
     for who, user in people(national, regions, icbs):
@@ -233,8 +288,11 @@ def main():
             p50, p95, top, queries, size = measure(client, url, args.runs)
             worst = max(worst, p95)
             verdict = "ok" if p95 < TARGET_P95_MS else "MISSED"
-            print(f"{name:<28}{who:<10}{p50:8.0f}{p95:8.0f}{top:8.0f}{queries:9d}{size / 1024:6.0f}  "
-                  f"{TARGET_P95_MS} ms {verdict}", flush=True)
+            print(
+                f"{name:<28}{who:<10}{p50:8.0f}{p95:8.0f}{top:8.0f}{queries:9d}{size / 1024:6.0f}  "
+                f"{TARGET_P95_MS} ms {verdict}",
+                flush=True,
+            )
     print(f"Worst p95: {worst:.0f} ms against the {TARGET_P95_MS} ms target")
 
 

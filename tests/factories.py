@@ -29,6 +29,7 @@ def make_organisation(name, kind=Organisation.Kind.ICB, parent=None, ods_code=""
 
 def make_member(organisation, role=Role.VIEWER, equality_data_access=False, **user_fields):
     user = UserFactory(**user_fields)
-    Membership.objects.create(user=user, organisation=organisation, role=role,
-                              equality_data_access=equality_data_access)
+    Membership.objects.create(
+        user=user, organisation=organisation, role=role, equality_data_access=equality_data_access
+    )
     return user

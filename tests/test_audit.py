@@ -22,8 +22,13 @@ pytestmark = pytest.mark.django_db
 
 # Throwaway actions these tests write; record() refuses anything not registered.
 TEST_ACTIONS = {
-    "test.thing": "tested", "test.other": "tested again", "test.alpha": "tested alpha", "test.beta": "tested beta",
-    "test.xss": "tested escaping on", "test.many": "tested many", "test.long": "tested long values on",
+    "test.thing": "tested",
+    "test.other": "tested again",
+    "test.alpha": "tested alpha",
+    "test.beta": "tested beta",
+    "test.xss": "tested escaping on",
+    "test.many": "tested many",
+    "test.long": "tested long values on",
 }
 
 
@@ -90,24 +95,37 @@ def test_filters_narrow_the_list(cast, client_for):
 
 
 def test_dates_out_of_order_are_an_error_not_a_crash(cast, client_for):
-    response = client_for(cast.a_administrator).get(reverse("audit:list"), {
-        "date_from-day": "10", "date_from-month": "5", "date_from-year": "2026",
-        "date_to-day": "1", "date_to-month": "5", "date_to-year": "2026"})
+    response = client_for(cast.a_administrator).get(
+        reverse("audit:list"),
+        {
+            "date_from-day": "10",
+            "date_from-month": "5",
+            "date_from-year": "2026",
+            "date_to-day": "1",
+            "date_to-month": "5",
+            "date_to-year": "2026",
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page and "end date must be on or after the start date" in page
 
 
 def test_user_text_in_the_audit_log_is_escaped(cast, client_for):
-    audit.record(action="test.xss", by=cast.a_viewer, organisation=cast.org_a,
-                 target_label="<script>alert(1)</script>", new={"name": '"><img src=x onerror=alert(1)>'})
+    audit.record(
+        action="test.xss",
+        by=cast.a_viewer,
+        organisation=cast.org_a,
+        target_label="<script>alert(1)</script>",
+        new={"name": '"><img src=x onerror=alert(1)>'},
+    )
     page = client_for(cast.a_administrator).get(reverse("audit:list")).content.decode()
     assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_export_runs_as_a_task_and_downloads_a_safe_csv(cast, client_for, django_capture_on_commit_callbacks):
-    audit.record(action="test.alpha", by=cast.a_viewer, organisation=cast.org_a, target_label="=HYPERLINK(\"x\")")
+    audit.record(action="test.alpha", by=cast.a_viewer, organisation=cast.org_a, target_label='=HYPERLINK("x")')
     audit.record(action="test.beta", by=cast.b_viewer, organisation=cast.org_b, target_label="beta-thing")
     client = client_for(cast.a_administrator)
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,7 +139,7 @@ def test_export_runs_as_a_task_and_downloads_a_safe_csv(cast, client_for, django
     assert download["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
     labels = [r[6] for r in rows[1:]]
-    assert "'=HYPERLINK(\"x\")" in labels
+    assert '\'=HYPERLINK("x")' in labels
     assert "beta-thing" not in labels
     # The export itself is audited.
     assert AuditEvent.objects.filter(action="audit.export", actor_id=cast.a_administrator.pk).exists()
@@ -165,16 +183,33 @@ def _two_duties():
 
 
 def _screen(by, decision, duties):
-    return engagement.decision_screen(by=by, decision=decision, affects_services="yes",
-                                      affects_rationale="Moves clinics", duty_status="plan_in_progress",
-                                      duties=list(duties))
+    return engagement.decision_screen(
+        by=by,
+        decision=decision,
+        affects_services="yes",
+        affects_rationale="Moves clinics",
+        duty_status="plan_in_progress",
+        duties=list(duties),
+    )
 
 
 def test_every_action_in_use_is_registered_with_a_phrase():
     phrases = registry.actions()
-    for code in ("decision.screen", "programme.create", "evidence.upload", "evidence.download", "auth.login",
-                 "auth.login_failed", "membership.invite", "succession.create", "organisation.update",
-                 "audit.export", "audience_tag.update", "activity.feedback", "terms.delete"):
+    for code in (
+        "decision.screen",
+        "programme.create",
+        "evidence.upload",
+        "evidence.download",
+        "auth.login",
+        "auth.login_failed",
+        "membership.invite",
+        "succession.create",
+        "organisation.update",
+        "audit.export",
+        "audience_tag.update",
+        "activity.feedback",
+        "terms.delete",
+    ):
         assert phrases[code] and phrases[code] != code
     assert phrases["decision.screen"] == "changed the screening of"
     assert phrases["programme.create"] == "added the programme"
@@ -189,8 +224,9 @@ def test_an_unregistered_action_is_refused(cast):
 def test_a_screening_change_reads_in_plain_words_with_duty_names(cast, client_for):
     cast.a_engagement_lead.first_name, cast.a_engagement_lead.last_name = "Ellen", "Morris"
     cast.a_engagement_lead.save()
-    decision = make_decision(cast.org_a, title="Locations of the new community mental health hubs",
-                             planned_date=days(30))
+    decision = make_decision(
+        cast.org_a, title="Locations of the new community mental health hubs", planned_date=days(30)
+    )
     s14z45, s149 = _two_duties()
     _screen(cast.a_engagement_lead, decision, [s14z45, s149])
     _screen(cast.a_engagement_lead, decision, [s14z45])
@@ -202,8 +238,10 @@ def test_a_screening_change_reads_in_plain_words_with_duty_names(cast, client_fo
 
     page = _page(client_for(cast.a_administrator))
     assert "Ellen Morris changed the screening of ‘" in page
-    assert f'<a href="{reverse("engagement:decision_detail", args=[decision.pk])}">' \
-           "Locations of the new community mental health hubs</a>’" in page
+    assert (
+        f'<a href="{reverse("engagement:decision_detail", args=[decision.pk])}">'
+        "Locations of the new community mental health hubs</a>’" in page
+    )
     assert f"removed {s149}" in page
     assert "Legal duties that apply:" in page
     assert ">decision.screen" not in page and "decision.screen<" not in page  # no codes shown
@@ -225,8 +263,13 @@ def test_an_unchanged_save_records_nothing(cast):
 
 def test_a_deleted_related_record_still_reads_by_its_name(cast, client_for):
     programme = Programme.objects.create(organisation=cast.org_a, name="Community mental health")
-    decision = engagement.decision_create(by=cast.a_engagement_lead, organisation=cast.org_a, title="Hubs",
-                                          kind=Decision.Kind.SERVICE_CHANGE, programme=programme)
+    decision = engagement.decision_create(
+        by=cast.a_engagement_lead,
+        organisation=cast.org_a,
+        title="Hubs",
+        kind=Decision.Kind.SERVICE_CHANGE,
+        programme=programme,
+    )
     engagement.decision_update(by=cast.a_engagement_lead, decision=decision, programme=None)
     engagement.programme_delete(by=cast.a_engagement_lead, programme=programme)
     engagement.decision_delete(by=cast.a_engagement_lead, decision=decision)
@@ -242,13 +285,24 @@ def test_a_deleted_related_record_still_reads_by_its_name(cast, client_for):
 def test_events_in_the_old_format_still_read(cast, client_for):
     decision = make_decision(cast.org_a, title="Old style")
     # As events were stored before names were kept: plain ids, raw codes, ISO dates, no labels.
-    AuditEvent.objects.create(action="decision.screen", actor_label="old.person@example.nhs.uk",
-                              organisation_id=cast.org_a.pk, target_type="engagement.decision",
-                              target_id=str(decision.pk), target_label="Old style",
-                              old={"duties": [3, 6], "affects_services": "not_yet", "plan_starts": None},
-                              new={"duties": [3], "affects_services": "yes", "plan_starts": "2026-12-01"})
-    AuditEvent.objects.create(action="retired.action", organisation_id=cast.org_a.pk, target_type="gone.model",
-                              target_id="9", target_label="Something long gone", new={"some_field": True})
+    AuditEvent.objects.create(
+        action="decision.screen",
+        actor_label="old.person@example.nhs.uk",
+        organisation_id=cast.org_a.pk,
+        target_type="engagement.decision",
+        target_id=str(decision.pk),
+        target_label="Old style",
+        old={"duties": [3, 6], "affects_services": "not_yet", "plan_starts": None},
+        new={"duties": [3], "affects_services": "yes", "plan_starts": "2026-12-01"},
+    )
+    AuditEvent.objects.create(
+        action="retired.action",
+        organisation_id=cast.org_a.pk,
+        target_type="gone.model",
+        target_id="9",
+        target_label="Something long gone",
+        new={"some_field": True},
+    )
     page = _page(client_for(cast.a_administrator))
     assert "old.person@example.nhs.uk changed the screening of" in page
     assert "removed record 6" in page
@@ -262,8 +316,9 @@ def test_plurals_and_record_names_on_the_page(cast, client_for):
     page = _page(client, target_type="engagement.programme")
     assert "1 event." in page and "1 detail<" in page and "entrys" not in page
     programme = Programme.objects.get(name="Maternity")
-    engagement.programme_update(by=cast.a_administrator, programme=programme, name="Maternity care",
-                                description="Births")
+    engagement.programme_update(
+        by=cast.a_administrator, programme=programme, name="Maternity care", description="Births"
+    )
     page = _page(client, target_type="engagement.programme")
     assert "2 events." in page and "2 changes<" in page
     assert "Maternity <span" in page and "Maternity care" in page
@@ -272,12 +327,18 @@ def test_plurals_and_record_names_on_the_page(cast, client_for):
 
 def test_long_values_are_shortened_with_a_details_component(cast, client_for):
     long = "word " * 100
-    audit.record(action="test.long", by=cast.a_viewer, organisation=cast.org_a, target_label="long-one",
-                 old={"note": "short"}, new={"note": long})
+    audit.record(
+        action="test.long",
+        by=cast.a_viewer,
+        organisation=cast.org_a,
+        target_label="long-one",
+        old={"note": "short"},
+        new={"note": long},
+    )
     page = _page(client_for(cast.a_administrator))
     assert long.strip() in page  # the whole of it, inside the details component
     assert '<details class="nhsuk-details' in page and "Show all of it" in page
-    assert long[:presenters.SHORT].strip() + "…" in page
+    assert long[: presenters.SHORT].strip() + "…" in page
 
 
 def test_filters_offer_plain_phrases(cast, client_for):
@@ -304,16 +365,21 @@ def test_links_only_to_records_the_reader_may_open(cast, client_for):
 
 
 def test_a_script_title_is_escaped_everywhere(cast, client_for):
-    decision = engagement.decision_create(by=cast.a_engagement_lead, organisation=cast.org_a,
-                                          title="<script>alert(1)</script>", kind=Decision.Kind.SERVICE_CHANGE)
+    decision = engagement.decision_create(
+        by=cast.a_engagement_lead,
+        organisation=cast.org_a,
+        title="<script>alert(1)</script>",
+        kind=Decision.Kind.SERVICE_CHANGE,
+    )
     engagement.decision_update(by=cast.a_engagement_lead, decision=decision, title="<b>bold</b>" + "x" * 185)
     page = _page(client_for(cast.a_administrator))
     assert "<script>alert(1)</script>" not in page and "<b>bold</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
 
 
-@pytest.mark.parametrize("who", ["a_engagement_lead", "a_contributor", "a_viewer", "b_administrator",
-                                 "region_reader", "trust_admin"])
+@pytest.mark.parametrize(
+    "who", ["a_engagement_lead", "a_contributor", "a_viewer", "b_administrator", "region_reader", "trust_admin"]
+)
 def test_only_the_organisations_administrators_read_its_audit_log(cast, client_for, who):
     audit.record(action="test.alpha", by=cast.a_viewer, organisation=cast.org_a, target_label="alpha-secret")
     response = client_for(getattr(cast, who)).get(reverse("audit:list"))
@@ -332,7 +398,7 @@ def _export(client, django_capture_on_commit_callbacks):
 
 
 def test_export_has_one_row_per_changed_field_in_words(cast, client_for, django_capture_on_commit_callbacks):
-    decision = make_decision(cast.org_a, title="=HYPERLINK(\"http://x\")", planned_date=days(30))
+    decision = make_decision(cast.org_a, title='=HYPERLINK("http://x")', planned_date=days(30))
     s14z45, s149 = _two_duties()
     _screen(cast.a_engagement_lead, decision, [s14z45, s149])
     engagement.decision_update(by=cast.a_engagement_lead, decision=decision, summary="=1+2", reference="-3")
@@ -343,11 +409,13 @@ def test_export_has_one_row_per_changed_field_in_words(cast, client_for, django_
     summary = next(r for r in update if r["Field"] == "Summary")
     assert summary["Before"] == "not set" and summary["After"] == "'=1+2"  # never a formula
     assert next(r for r in update if r["Field"] == "Reference")["After"] == "'-3"
-    assert all(r["Record"] == "'=HYPERLINK(\"http://x\")" for r in update)
+    assert all(r["Record"] == '\'=HYPERLINK("http://x")' for r in update)
     assert update[0]["Organisation"] == "NHS Alpha ICB" and update[0]["Type of record"] == "Decision"
     screen = {r["Field"]: r for r in rows if r["What happened"] == "Changed the screening of"}
     assert screen["Legal duties that apply"]["Before"] == "not set"
-    assert screen["Legal duties that apply"]["After"] == f"{s14z45}, {s149}" or \
-        screen["Legal duties that apply"]["After"] == f"{s149}, {s14z45}"
+    assert (
+        screen["Legal duties that apply"]["After"] == f"{s14z45}, {s149}"
+        or screen["Legal duties that apply"]["After"] == f"{s149}, {s14z45}"
+    )
     assert screen["Affects how services are delivered or the range of services"]["After"] == "Yes"
     assert "{" not in "".join(r["Before"] + r["After"] for r in rows)  # no raw JSON

@@ -230,8 +230,13 @@ def test_an_invitation_lets_a_new_person_set_a_password_and_sign_in_to_the_organ
 ):
     request = RequestFactory().get("/")
     with django_capture_on_commit_callbacks(execute=True):
-        org_services.member_invite(by=cast.a_administrator, request=request, organisation=cast.org_a,
-                                   email="new.person@example.nhs.uk", role=Role.CONTRIBUTOR)
+        org_services.member_invite(
+            by=cast.a_administrator,
+            links=org_services.invitation_links(request),
+            organisation=cast.org_a,
+            email="new.person@example.nhs.uk",
+            role=Role.CONTRIBUTOR,
+        )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new.person@example.nhs.uk"]
 
@@ -428,22 +433,30 @@ def test_signing_out_needs_a_post_with_the_csrf_token(cast):
 def _landmarks(html):
     # The sign-out button's CSRF token is masked afresh on every page.
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-    return [re.search(pattern, html, re.S).group(0) for pattern in (
-        r'<a\s+class="nhsuk-skip-link".*?</a>', r"<header.*?</header>", r"<footer.*?</footer>")]
+    return [
+        re.search(pattern, html, re.S).group(0)
+        for pattern in (r'<a\s+class="nhsuk-skip-link".*?</a>', r"<header.*?</header>", r"<footer.*?</footer>")
+    ]
 
 
 def test_sign_in_pages_have_the_same_skip_link_header_and_footer_as_the_other_pages(cast, client, client_for):
     assert _landmarks(client.get(LOGIN).content.decode()) == _landmarks(
-        client.get(reverse("accessibility")).content.decode())
+        client.get(reverse("accessibility")).content.decode()
+    )
     signed_in_client = client_for(cast.a_administrator)
     assert _landmarks(signed_in_client.get(reverse("mfa_index")).content.decode()) == _landmarks(
-        signed_in_client.get(reverse("account_settings")).content.decode())
+        signed_in_client.get(reverse("account_settings")).content.decode()
+    )
 
 
 def test_sign_in_pages_keep_to_the_content_security_policy(cast, client, client_for):
     anonymous = [LOGIN, RESET, reverse("account_signup"), reverse("account_reset_password_done")]
-    signed_in_pages = [LOGOUT, reverse("mfa_index"), reverse("account_change_password"),
-                       reverse("account_reauthenticate")]
+    signed_in_pages = [
+        LOGOUT,
+        reverse("mfa_index"),
+        reverse("account_change_password"),
+        reverse("account_reauthenticate"),
+    ]
     user_client = client_for(cast.a_viewer)
     for c, url in [(client, u) for u in anonymous] + [(user_client, u) for u in signed_in_pages]:
         response = c.get(url)

@@ -38,8 +38,14 @@ def _clean_env(tmp_path, **extra):
 
 
 def _run_until_answering(cmd, env, url, headers=None):
-    process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,  # noqa: S603
-                               start_new_session=True)
+    process = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,  # noqa: S603
+        start_new_session=True,
+    )
     try:
         status, body = _wait_for(url, headers)
     finally:
@@ -50,8 +56,10 @@ def _run_until_answering(cmd, env, url, headers=None):
 
 def _counts(db):
     with sqlite3.connect(db) as conn:
-        return [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
-                for t in ("organisations_organisation", "organisations_user", "organisations_membership")]
+        return [
+            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
+            for t in ("organisations_organisation", "organisations_user", "organisations_membership")
+        ]
 
 
 def test_demo_serves_and_a_second_run_adds_nothing(tmp_path):
@@ -69,20 +77,36 @@ def test_demo_serves_and_a_second_run_adds_nothing(tmp_path):
 
 def test_serve_runs_gunicorn_in_production_with_hashed_static_files(tmp_path):
     port = _free_port()
-    env = _clean_env(tmp_path, INVOLVE_ENV="production", INVOLVE_SECRET_KEY="x" * 60,
-                     INVOLVE_ALLOWED_HOSTS="127.0.0.1", INVOLVE_EMAIL_HOST="smtp.invalid",
-                     INVOLVE_BEHIND_PROXY="true", INVOLVE_BIND=f"127.0.0.1:{port}", INVOLVE_WEB_WORKERS="1")
+    env = _clean_env(
+        tmp_path,
+        INVOLVE_ENV="production",
+        INVOLVE_SECRET_KEY="x" * 60,
+        INVOLVE_ALLOWED_HOSTS="127.0.0.1",
+        INVOLVE_EMAIL_HOST="smtp.invalid",
+        INVOLVE_BEHIND_PROXY="true",
+        INVOLVE_BIND=f"127.0.0.1:{port}",
+        INVOLVE_WEB_WORKERS="1",
+    )
     https = {"X-Forwarded-Proto": "https"}
-    process = subprocess.Popen([INVOLVE, "serve"], env=env, stdout=subprocess.PIPE,  # noqa: S603
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [INVOLVE, "serve"],
+        env=env,
+        stdout=subprocess.PIPE,  # noqa: S603
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         status, body = _wait_for(f"http://127.0.0.1:{port}/health/", https, timeout=120)
         assert (status, body) == (200, "ok")
         _, login = _wait_for(f"http://127.0.0.1:{port}/accounts/login/", https)
         css = login.split('href="/static/vendor/involve.', 1)[1].split('"', 1)[0]
         assert css.endswith(".css") and len(css) > len("css")  # a hashed name, served with far-future caching
-        with urllib.request.urlopen(urllib.request.Request(  # noqa: S310
-                f"http://127.0.0.1:{port}/static/vendor/involve.{css}", headers=https)) as r:
+        with urllib.request.urlopen(
+            urllib.request.Request(  # noqa: S310
+                f"http://127.0.0.1:{port}/static/vendor/involve.{css}", headers=https
+            )
+        ) as r:
             assert r.status == 200 and "immutable" in r.headers["Cache-Control"]
     finally:
         os.killpg(process.pid, signal.SIGTERM)

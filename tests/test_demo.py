@@ -10,11 +10,19 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_loads_once_however_often_it_runs():
     load()
-    counts = (Organisation.objects.count(), User.objects.count(), Membership.objects.count(),
-              Succession.objects.count())
+    counts = (
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Succession.objects.count(),
+    )
     load()
-    assert (Organisation.objects.count(), User.objects.count(), Membership.objects.count(),
-            Succession.objects.count()) == counts
+    assert (
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Succession.objects.count(),
+    ) == counts
 
 
 def test_demo_has_the_shape_the_readme_promises():

@@ -65,8 +65,9 @@ def test_the_configuration_table_lists_every_variable():
     read = variables_read()
     assert sorted(read.keys() - rows.keys()) == [], "read by the code but missing from README.md's table"
     assert sorted(rows.keys() - read.keys()) == [], "in README.md's table but read nowhere"
-    assert [name for name, secret in read.items() if secret and "_FILE" not in rows[name]] == [], \
+    assert [name for name, secret in read.items() if secret and "_FILE" not in rows[name]] == [], (
         "secrets that may come from a NAME_FILE should say so in the table"
+    )
 
 
 def test_the_first_two_commands_are_make_demo_and_make_test():
@@ -77,4 +78,4 @@ def test_ci_runs_make_test():
     run = ROOT / ".ci" / "run"
     assert os.access(run, os.X_OK)
     make_lines = [words for words in commands(f"```\n{run.read_text()}```\n") if "make" in words]
-    assert [words[words.index("make"):] for words in make_lines] == [["make", "test"]]
+    assert [words[words.index("make") :] for words in make_lines] == [["make", "test"]]

@@ -8,8 +8,15 @@ from hypothesis import strategies as st
 
 from involve.core.exports import FORMULA_TRIGGERS, csv_bytes, safe_cell, xlsx_bytes
 
-PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1+1",
-            "=1+1", "%0A=1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\t=1+1",
+    "=1+1",
+    "%0A=1",
+]
 
 
 def _csv_cells(content):
@@ -24,7 +31,7 @@ def _xlsx_cells(content):
 def test_every_formula_trigger_is_neutralised_in_csv():
     cells = _csv_cells(csv_bytes(["Comment"], [[p] for p in PAYLOADS]))
     assert all(not c.startswith(FORMULA_TRIGGERS) for c in cells)
-    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells
+    assert '\'=HYPERLINK("http://evil.example","click")' in cells
 
 
 def test_xlsx_has_no_formula_cells_and_numbers_stay_numbers():
@@ -51,6 +58,6 @@ def test_no_exported_text_can_start_a_formula(text):
 
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=5))
 def test_csv_round_trips_ordinary_text(row):
-    cells = _csv_cells(csv_bytes(["h"] * len(row), [row]))[len(row):]
+    cells = _csv_cells(csv_bytes(["h"] * len(row), [row]))[len(row) :]
     assert len(cells) == len(row)
     assert all(not c.startswith(FORMULA_TRIGGERS) for c in cells)

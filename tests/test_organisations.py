@@ -33,8 +33,9 @@ def test_an_organisation_cannot_sit_below_itself(cast):
 
 
 def test_create_writes_an_audit_event(cast):
-    org = services.organisation_create(by=cast.a_administrator, name="Gamma Trust", kind="trust", parent=cast.org_a,
-                                       ods_code=" rgg ")
+    org = services.organisation_create(
+        by=cast.a_administrator, name="Gamma Trust", kind="trust", parent=cast.org_a, ods_code=" rgg "
+    )
     event = AuditEvent.objects.get(action="organisation.create", target_id=str(org.pk))
     assert org.ods_code == "RGG"
     assert event.actor_id == cast.a_administrator.pk
@@ -65,19 +66,22 @@ def test_lineage_rolls_predecessors_into_successors(cast):
 
 
 def test_succession_cycles_are_refused(cast):
-    services.succession_record(by=None, predecessor=cast.org_b, successor=cast.org_a,
-                               effective_date=datetime.date(2022, 7, 1))
+    services.succession_record(
+        by=None, predecessor=cast.org_b, successor=cast.org_a, effective_date=datetime.date(2022, 7, 1)
+    )
     with pytest.raises(ValidationError):
-        services.succession_record(by=None, predecessor=cast.org_a, successor=cast.org_b,
-                                   effective_date=datetime.date(2023, 7, 1))
+        services.succession_record(
+            by=None, predecessor=cast.org_a, successor=cast.org_b, effective_date=datetime.date(2023, 7, 1)
+        )
     assert Succession.objects.count() == 1
 
 
 def test_the_last_administrator_cannot_be_demoted_or_removed(cast):
     admin = Membership.objects.get(user=cast.a_administrator)
     with pytest.raises(ValidationError):
-        services.membership_update(by=cast.a_administrator, membership=admin, role=Role.VIEWER,
-                                   equality_data_access=False)
+        services.membership_update(
+            by=cast.a_administrator, membership=admin, role=Role.VIEWER, equality_data_access=False
+        )
     with pytest.raises(ValidationError):
         services.membership_remove(by=cast.a_administrator, membership=admin)
     admin.refresh_from_db()
@@ -87,8 +91,9 @@ def test_the_last_administrator_cannot_be_demoted_or_removed(cast):
 def test_role_change_and_removal_are_audited(cast):
     second = make_member(cast.org_a, Role.ADMINISTRATOR)
     membership = Membership.objects.get(user=second)
-    services.membership_update(by=cast.a_administrator, membership=membership, role=Role.CONTRIBUTOR,
-                               equality_data_access=True)
+    services.membership_update(
+        by=cast.a_administrator, membership=membership, role=Role.CONTRIBUTOR, equality_data_access=True
+    )
     services.membership_remove(by=cast.a_administrator, membership=membership)
     update, remove = AuditEvent.objects.filter(action__startswith="membership.").order_by("id")
     assert update.old == {"role": "administrator", "equality_data_access": False}
@@ -99,11 +104,21 @@ def test_role_change_and_removal_are_audited(cast):
 
 def test_invite_creates_the_account_once(cast, rf, mailoutbox):
     request = rf.get("/")
-    services.member_invite(by=cast.a_administrator, request=request, organisation=cast.org_a,
-                           email="New.Person@Example.nhs.uk", role=Role.CONTRIBUTOR)
+    services.member_invite(
+        by=cast.a_administrator,
+        links=services.invitation_links(request),
+        organisation=cast.org_a,
+        email="New.Person@Example.nhs.uk",
+        role=Role.CONTRIBUTOR,
+    )
     with pytest.raises(ValidationError):
-        services.member_invite(by=cast.a_administrator, request=request, organisation=cast.org_a,
-                               email="new.person@example.nhs.uk", role=Role.VIEWER)
+        services.member_invite(
+            by=cast.a_administrator,
+            links=services.invitation_links(request),
+            organisation=cast.org_a,
+            email="new.person@example.nhs.uk",
+            role=Role.VIEWER,
+        )
     membership = Membership.objects.get(user__email="new.person@example.nhs.uk")
     assert membership.role == Role.CONTRIBUTOR
     assert not membership.user.has_usable_password()
@@ -111,13 +126,20 @@ def test_invite_creates_the_account_once(cast, rf, mailoutbox):
 
 
 def test_inviting_an_existing_person_adds_a_membership(cast, rf, mailoutbox):
-    services.member_invite(by=cast.b_administrator, request=rf.get("/"), organisation=cast.org_b,
-                           email=cast.a_viewer.email, role=Role.VIEWER)
+    services.member_invite(
+        by=cast.b_administrator,
+        links=services.invitation_links(rf.get("/")),
+        organisation=cast.org_b,
+        email=cast.a_viewer.email,
+        role=Role.VIEWER,
+    )
     assert set(Membership.objects.filter(user=cast.a_viewer).values_list("organisation", flat=True)) == {
-        cast.org_a.pk, cast.org_b.pk}
+        cast.org_a.pk,
+        cast.org_b.pk,
+    }
 
 
-XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
+XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 
 
 @pytest.mark.parametrize("payload", XSS)

@@ -16,8 +16,13 @@ def test_the_role_table_is_what_the_docs_say():
     assert ROLE_ACTIONS[Role.VIEWER] == {Action.VIEW}
     assert ROLE_ACTIONS[Role.CONTRIBUTOR] == {Action.VIEW, Action.EDIT}
     assert ROLE_ACTIONS[Role.ENGAGEMENT_LEAD] == {Action.VIEW, Action.EDIT, Action.MANAGE}
-    assert ROLE_ACTIONS[Role.ADMINISTRATOR] == {Action.VIEW, Action.EDIT, Action.MANAGE, Action.MANAGE_MEMBERS,
-                                                Action.VIEW_AUDIT}
+    assert ROLE_ACTIONS[Role.ADMINISTRATOR] == {
+        Action.VIEW,
+        Action.EDIT,
+        Action.MANAGE,
+        Action.MANAGE_MEMBERS,
+        Action.VIEW_AUDIT,
+    }
     assert len(table()) == len(Action)
 
 

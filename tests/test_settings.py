@@ -41,8 +41,10 @@ def involve(tmp_path, env, *args):
 
 def settings_value(tmp_path, env, expression):
     """Evaluate `expression` against the settings a process with `env` would get."""
-    code = ("import json, django; from django.conf import settings; django.setup(); "
-            f"print(json.dumps({expression}, default=str))")
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({expression}, default=str))"
+    )
     result = run(tmp_path, {**env, "DJANGO_SETTINGS_MODULE": "involve.settings"}, sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -180,10 +182,13 @@ def test_production_pages_carry_the_security_headers(production_responses, page)
     assert headers["cross-origin-opener-policy"] == "same-origin"
 
 
-@pytest.mark.parametrize(("page", "cookie"), [
-    ("sign-in page", "__Host-csrftoken"),
-    ("signing in", "__Host-sessionid"),
-])
+@pytest.mark.parametrize(
+    ("page", "cookie"),
+    [
+        ("sign-in page", "__Host-csrftoken"),
+        ("signing in", "__Host-sessionid"),
+    ],
+)
 def test_production_cookies_are_host_only_secure_and_httponly(production_responses, page, cookie):
     cookies = production_responses[page]["cookies"]
     assert cookie in cookies, f"{page} set {sorted(cookies)}"

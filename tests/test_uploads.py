@@ -74,8 +74,7 @@ def _zip(entries: dict[str, bytes], stored_first: str | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         if stored_first:
-            archive.writestr(zipfile.ZipInfo(stored_first), entries[stored_first],
-                             compress_type=zipfile.ZIP_STORED)
+            archive.writestr(zipfile.ZipInfo(stored_first), entries[stored_first], compress_type=zipfile.ZIP_STORED)
         for name, data in entries.items():
             if name != stored_first:
                 archive.writestr(name, data)
@@ -89,23 +88,28 @@ def pptx_bytes() -> bytes:
         b'"/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.'
         b'presentation.main+xml"/></Types>'
     )
-    return _zip({
-        "[Content_Types].xml": content_types,
-        "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                       b'2006/relationships"/>',
-        "ppt/presentation.xml": b'<?xml version="1.0"?><p:presentation xmlns:p="http://schemas.openxmlformats'
-                                b'.org/presentationml/2006/main"/>',
-    })
+    return _zip(
+        {
+            "[Content_Types].xml": content_types,
+            "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            b'2006/relationships"/>',
+            "ppt/presentation.xml": b'<?xml version="1.0"?><p:presentation xmlns:p="http://schemas.openxmlformats'
+            b'.org/presentationml/2006/main"/>',
+        }
+    )
 
 
 def odf_bytes(mimetype: str) -> bytes:
-    return _zip({
-        "mimetype": mimetype.encode(),
-        "content.xml": b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
-                       b'opendocument:xmlns:office:1.0"/>',
-        "META-INF/manifest.xml": b'<?xml version="1.0"?><manifest:manifest '
-                                 b'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
-    }, stored_first="mimetype")
+    return _zip(
+        {
+            "mimetype": mimetype.encode(),
+            "content.xml": b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+            b'opendocument:xmlns:office:1.0"/>',
+            "META-INF/manifest.xml": b'<?xml version="1.0"?><manifest:manifest '
+            b'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+        },
+        stored_first="mimetype",
+    )
 
 
 def image_bytes(fmt: str, exif_gps: bool = False) -> bytes:
@@ -130,10 +134,12 @@ def good_files() -> dict[str, tuple[str, bytes, str]]:
         "pptx": ("Slides.pptx", pptx_bytes(), uploads.PPTX.content_type),
         "odt": ("Minutes.odt", odf_bytes(uploads.ODT.content_type), uploads.ODT.content_type),
         "ods": ("Attendance.ods", odf_bytes(uploads.ODS.content_type), uploads.ODS.content_type),
-        "csv": ("responses.csv", "date,comment\n2025-03-01,\"Parking, again\"\n2025-03-02,Café was shut\n"
-                .encode(), "text/csv"),
-        "txt": ("notes.txt", b"Plain notes from the drop-in session.\nThanks to everyone who came.\n",
-                "text/plain"),
+        "csv": (
+            "responses.csv",
+            'date,comment\n2025-03-01,"Parking, again"\n2025-03-02,Café was shut\n'.encode(),
+            "text/csv",
+        ),
+        "txt": ("notes.txt", b"Plain notes from the drop-in session.\nThanks to everyone who came.\n", "text/plain"),
         "png": ("flipchart.png", image_bytes("PNG"), "image/png"),
         "jpeg": ("photo.jpeg", image_bytes("JPEG"), "image/jpeg"),
         "jpg": ("photo.jpg", image_bytes("JPEG", exif_gps=True), "image/jpeg"),
@@ -145,8 +151,10 @@ def good_files() -> dict[str, tuple[str, bytes, str]]:
 
 
 HTML = b"<!DOCTYPE html><html><body><script>fetch('/steal?c='+document.cookie)</script></body></html>"
-SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-       b'<script>alert(document.domain)</script></svg>')
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b"<script>alert(document.domain)</script></svg>"
+)
 
 
 def zip_bomb_ratio() -> bytes:
@@ -171,15 +179,15 @@ def zip_bomb_lying() -> bytes:
     # Local header: uncompressed size at offset 22; central directory entry: at offset 24.
     start = 0
     while (i := data.find(b"PK\x03\x04", start)) != -1:
-        name_len = struct.unpack("<H", data[i + 26:i + 28])[0]
-        if data[i + 30:i + 30 + name_len] == b"word/document.xml":
-            data[i + 22:i + 26] = forged
+        name_len = struct.unpack("<H", data[i + 26 : i + 28])[0]
+        if data[i + 30 : i + 30 + name_len] == b"word/document.xml":
+            data[i + 22 : i + 26] = forged
         start = i + 4
     start = 0
     while (i := data.find(b"PK\x01\x02", start)) != -1:
-        name_len = struct.unpack("<H", data[i + 28:i + 30])[0]
-        if data[i + 46:i + 46 + name_len] == b"word/document.xml":
-            data[i + 24:i + 28] = forged
+        name_len = struct.unpack("<H", data[i + 28 : i + 30])[0]
+        if data[i + 46 : i + 46 + name_len] == b"word/document.xml":
+            data[i + 24 : i + 28] = forged
         start = i + 4
     return bytes(data)
 
@@ -216,11 +224,14 @@ def docx_with_macros() -> bytes:
 
 def png_pixel_bomb() -> bytes:
     """A tiny PNG whose header claims 30,000 × 30,000 pixels (900 million: gigabytes once decoded)."""
+
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     ihdr = struct.pack(">IIBBBBB", 30_000, 30_000, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + \
-        chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+    )
 
 
 def malicious_files(max_bytes: int) -> dict[str, tuple[str, bytes]]:
@@ -232,16 +243,13 @@ def malicious_files(max_bytes: int) -> dict[str, tuple[str, bytes]]:
         "empty file": ("empty.pdf", b""),
         "html renamed .pdf": ("report.pdf", HTML),
         "html renamed .csv": ("responses.csv", HTML),
-        "html with bom and spaces renamed .csv": ("responses.csv",
-                                                  b"\xef\xbb\xbf  \n<script>alert(1)</script>"),
+        "html with bom and spaces renamed .csv": ("responses.csv", b"\xef\xbb\xbf  \n<script>alert(1)</script>"),
         "html renamed .txt": ("notes.txt", b"<html><body onload=alert(1)>hi</body></html>"),
-        "html before %PDF (libmagic says PDF)": ("report.pdf",
-                                                 b"<html><script>alert(1)</script></html>\n" + pdf),
+        "html before %PDF (libmagic says PDF)": ("report.pdf", b"<html><script>alert(1)</script></html>\n" + pdf),
         "svg with script": ("chart.svg", SVG),
         "svg renamed .png": ("chart.png", SVG),
         "xml renamed .txt": ("data.txt", b'<?xml version="1.0"?><data><x>1</x></data>'),
-        "polyglot jpeg/html": ("photo.jpg",
-                               jpeg[:-2] + b"<html><script>alert(1)</script></html>" + jpeg[-2:]),
+        "polyglot jpeg/html": ("photo.jpg", jpeg[:-2] + b"<html><script>alert(1)</script></html>" + jpeg[-2:]),
         "polyglot pdf/html": ("report.pdf", pdf.replace(b"%%EOF", b"<script>alert(1)</script>\n%%EOF")),
         "polyglot pdf/zip": ("report.pdf", pdf + _zip({"payload.html": HTML})),
         "polyglot png/zip": ("image.png", image_bytes("PNG") + _zip({"payload.html": HTML})),
@@ -339,26 +347,32 @@ def test_every_malicious_file_is_rejected_with_a_plain_message(key):
     assert len(message) < 300
 
 
-@pytest.mark.parametrize(("key", "expected"), [
-    ("html renamed .pdf", "The file is an HTML page, not a PDF. Upload a PDF, Word, Excel, PowerPoint, "
-                          "OpenDocument, CSV, plain text, PNG or JPEG file"),
-    ("html renamed .csv", "The file is an HTML page, not a CSV file."),
-    ("html before %PDF (libmagic says PDF)", "The file is an HTML page, not a PDF."),
-    ("svg with script", "The file is an SVG image. Upload a PDF"),
-    ("oversized pdf", "The selected file must be smaller than 1 MB"),
-    ("empty file", "The selected file is empty"),
-    ("zip bomb .docx (ratio)", "zip bomb"),
-    ("zip bomb .docx (forged sizes)", "The file looks like a Word document but cannot be opened"),
-    ("zip bomb .xlsx (too many parts)", "zip bomb"),
-    ("polyglot jpeg/html", "web page code hidden inside it"),
-    ("polyglot pdf/zip", "ZIP archive hidden inside it"),
-    ("docx with macros", "macros"),
-    ("encrypted .docx", "password"),
-    ("windows exe renamed .pdf", "The file is a Windows program, not a PDF."),
-    ("double extension with real pdf", "The file is a PDF but its name ends .html. Rename it to end .pdf"),
-    ("docx renamed .pdf", "The file is a Word document but its name ends .pdf"),
-    ("png pixel bomb", "million pixels"),
-])
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (
+            "html renamed .pdf",
+            "The file is an HTML page, not a PDF. Upload a PDF, Word, Excel, PowerPoint, "
+            "OpenDocument, CSV, plain text, PNG or JPEG file",
+        ),
+        ("html renamed .csv", "The file is an HTML page, not a CSV file."),
+        ("html before %PDF (libmagic says PDF)", "The file is an HTML page, not a PDF."),
+        ("svg with script", "The file is an SVG image. Upload a PDF"),
+        ("oversized pdf", "The selected file must be smaller than 1 MB"),
+        ("empty file", "The selected file is empty"),
+        ("zip bomb .docx (ratio)", "zip bomb"),
+        ("zip bomb .docx (forged sizes)", "The file looks like a Word document but cannot be opened"),
+        ("zip bomb .xlsx (too many parts)", "zip bomb"),
+        ("polyglot jpeg/html", "web page code hidden inside it"),
+        ("polyglot pdf/zip", "ZIP archive hidden inside it"),
+        ("docx with macros", "macros"),
+        ("encrypted .docx", "password"),
+        ("windows exe renamed .pdf", "The file is a Windows program, not a PDF."),
+        ("double extension with real pdf", "The file is a PDF but its name ends .html. Rename it to end .pdf"),
+        ("docx renamed .pdf", "The file is a Word document but its name ends .pdf"),
+        ("png pixel bomb", "million pixels"),
+    ],
+)
 def test_messages_say_what_is_wrong(key, expected):
     name, data = MALICIOUS[key]
     with pytest.raises(ValidationError) as excinfo:

@@ -1,9 +1,9 @@
 """The `involve` command: Django's management commands plus demo, serve and worker.
 
-    involve demo      set up the embedded SQLite database with demo data and serve on 127.0.0.1:8000
-    involve serve     production serving with gunicorn, for any DATABASE_URL
-    involve worker    run background tasks
-    involve <cmd>     any Django management command (migrate, createsuperuser, check, ...)
+involve demo      set up the embedded SQLite database with demo data and serve on 127.0.0.1:8000
+involve serve     production serving with gunicorn, for any DATABASE_URL
+involve worker    run background tasks
+involve <cmd>     any Django management command (migrate, createsuperuser, check, ...)
 """
 
 import os
@@ -59,9 +59,21 @@ def serve(argv):
     workers = os.environ.get("INVOLVE_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
     os.execvp(  # noqa: S606
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "involve.wsgi", "--bind", bind, "--workers", workers,
-         "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("INVOLVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-         *argv],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "involve.wsgi",
+            "--bind",
+            bind,
+            "--workers",
+            workers,
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("INVOLVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            *argv,
+        ],
     )
 
 

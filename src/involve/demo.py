@@ -27,8 +27,14 @@ ORGANISATIONS = [
     ("Y63", "North East and Yorkshire", "region", "X24", None, None),
     ("QWE", "NHS South West London Integrated Care Board", "icb", "Y56", datetime.date(2022, 7, 1), None),
     ("QMJ", "NHS North Central London Integrated Care Board", "icb", "Y56", datetime.date(2022, 7, 1), None),
-    ("QT6", "NHS Cornwall and the Isles of Scilly Integrated Care Board", "icb", "Y58",
-     datetime.date(2022, 7, 1), None),
+    (
+        "QT6",
+        "NHS Cornwall and the Isles of Scilly Integrated Care Board",
+        "icb",
+        "Y58",
+        datetime.date(2022, 7, 1),
+        None,
+    ),
     ("QOP", "NHS Greater Manchester Integrated Care Board", "icb", "Y62", datetime.date(2022, 7, 1), None),
     ("QWO", "NHS West Yorkshire Integrated Care Board", "icb", "Y63", datetime.date(2022, 7, 1), None),
     ("RJ7", "St George's University Hospitals NHS Foundation Trust", "trust", "QWE", None, None),
@@ -76,13 +82,19 @@ def _organisations(by):
     for code, name, kind, parent_code, valid_from, valid_to in ORGANISATIONS:
         if code not in by_code:
             by_code[code] = org_services.organisation_create(
-                by=by, name=name, kind=kind, ods_code=code, parent=by_code.get(parent_code),
-                valid_from=valid_from, valid_to=valid_to,
+                by=by,
+                name=name,
+                kind=kind,
+                ods_code=code,
+                parent=by_code.get(parent_code),
+                valid_from=valid_from,
+                valid_to=valid_to,
             )
     for pred, succ, date in SUCCESSIONS:
         if not Succession.objects.filter(predecessor=by_code[pred], successor=by_code[succ]).exists():
-            org_services.succession_record(by=by, predecessor=by_code[pred], successor=by_code[succ],
-                                           effective_date=date)
+            org_services.succession_record(
+                by=by, predecessor=by_code[pred], successor=by_code[succ], effective_date=date
+            )
     return by_code
 
 
@@ -94,7 +106,8 @@ def _people(organisations):
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
         for code, role, equality in memberships:
             Membership.objects.get_or_create(
-                user=user, organisation=organisations[code],
+                user=user,
+                organisation=organisations[code],
                 defaults={"role": role, "equality_data_access": equality},
             )
         described = "; ".join(

@@ -13,24 +13,26 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import override_settings
 
-from involve.core.models import TaskRun
-from involve.organisations.models import Membership, Role
-
 from ..factories import PASSWORD
+from ..world import build_world
 
 # Playwright's sync API runs an asyncio event loop in this thread; without this Django refuses
 # ORM calls from the test itself ("You cannot call this from an async context").
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 # Tests stay hermetic: anything not served by the live server is refused.
@@ -85,15 +87,20 @@ class Browse:
         self.contexts.append(context)
         page = context.new_page()
         self._console[page] = []
-        page.on("console", lambda msg: self._console[page].append(msg.text)
-                if "Content Security Policy" in msg.text else None)
+        page.on(
+            "console",
+            lambda msg: self._console[page].append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
         page.on("pageerror", lambda error: self._console[page].append(f"script error: {error}"))
         page.on("response", lambda response: self._remember_document(page, response))
         return page
 
     def _remember_document(self, page, response):
-        if response.request.resource_type == "document" and response.frame == page.main_frame \
-                and not 300 <= response.status < 400:
+        if (
+            response.request.resource_type == "document"
+            and response.frame == page.main_frame
+            and not 300 <= response.status < 400
+        ):
             self._document[page] = response
 
     def check(self, page, label, key=None):
@@ -161,25 +168,7 @@ def browse(_reference_data, browser, _live_server_media_url, live_server):
 
 @pytest.fixture
 def world(cast):
-    """The shared cast plus what the pages need to show something: see pages.OBJECTS.
-
-    `walker` administers org_a, is a viewer in org_b (so the header offers a switch) and signs
-    in with an authenticator app, so the two-factor pages have something to show.
-    """
-    w = cast
-    w.walker = cast.a_administrator
-    Membership.objects.create(user=w.walker, organisation=cast.org_b, role=Role.VIEWER)
-    w.totp_secret = generate_totp_secret()
-    TOTP.activate(w.walker, w.totp_secret)
-    RecoveryCodes.activate(w.walker)
-    w.membership = Membership.objects.get(user=cast.a_viewer)
-    w.task_run = TaskRun.objects.create(
-        organisation=cast.org_a, requested_by=w.walker, kind="export", label="Members export",
-        status=TaskRun.Status.DONE, done=3, total=3,
-        result_file=default_storage.save("tasks/members.csv", ContentFile(b"email\n")),
-        result_name="members.csv",
-    )
-    return w
+    return build_world(cast)
 
 
 def totp_code(secret):

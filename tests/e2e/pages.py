@@ -38,12 +38,23 @@ def _engagement(w):
         partner = eng.make_partner(org)
         activity.partners.add(partner)
         w.engagement = types.SimpleNamespace(
-            programme=programme, objective=objective, milestone=eng.make_milestone(objective),
-            decision=decision, activity=activity, partner=partner, terms=eng.make_terms(partner),
-            tag=eng.make_tag(org), link=eng.make_evidence(decision),
+            programme=programme,
+            objective=objective,
+            milestone=eng.make_milestone(objective),
+            decision=decision,
+            activity=activity,
+            partner=partner,
+            terms=eng.make_terms(partner),
+            tag=eng.make_tag(org),
+            link=eng.make_evidence(decision),
             file=eng.make_evidence(
-                activity, kind=Evidence.Kind.FILE, url="", original_name="notes.pdf",
-                content_type="application/pdf", size=len(PDF), sha256=hashlib.sha256(PDF).hexdigest(),
+                activity,
+                kind=Evidence.Kind.FILE,
+                url="",
+                original_name="notes.pdf",
+                content_type="application/pdf",
+                size=len(PDF),
+                sha256=hashlib.sha256(PDF).hexdigest(),
                 file=default_storage.save("evidence/notes.pdf", ContentFile(PDF)),
             ),
         )
@@ -55,8 +66,9 @@ def _pk(record):
 
 
 def _own_email_address(w):
-    address, _ = EmailAddress.objects.get_or_create(user=w.me, email=w.me.email,
-                                                    defaults={"primary": True, "verified": True})
+    address, _ = EmailAddress.objects.get_or_create(
+        user=w.me, email=w.me.email, defaults={"primary": True, "verified": True}
+    )
     return address
 
 
@@ -71,18 +83,35 @@ OBJECTS = {
     # Links for the walking person's own account: allauth signs you out for someone else's.
     "account_confirm_email": lambda w: {"key": EmailConfirmationHMAC(_own_email_address(w)).key},
     "account_reset_password_from_key": lambda w: {
-        "uidb36": user_pk_to_url_str(w.me), "key": default_token_generator.make_token(w.me)},
+        "uidb36": user_pk_to_url_str(w.me),
+        "key": default_token_generator.make_token(w.me),
+    },
 }
 
 # Engagement pages: the record from _engagement() each URL name takes.
 ENGAGEMENT_PAGES = {
-    "decision": ["decision_detail", "decision_edit", "decision_screen", "decision_delete",
-                 "decision_timeline", "evidence_add_file_decision", "evidence_add_link_decision",
-                 "cover_sheet", "cover_sheet_pdf", "cover_sheet_docx", "cover_sheet_details"],
-    "activity": ["activity_detail", "activity_edit", "activity_feedback", "activity_delete",
-                 "evidence_add_file_activity", "evidence_add_link_activity"],
-    "programme": ["programme_detail", "programme_edit", "programme_delete", "programme_timeline",
-                  "objective_add"],
+    "decision": [
+        "decision_detail",
+        "decision_edit",
+        "decision_screen",
+        "decision_delete",
+        "decision_timeline",
+        "evidence_add_file_decision",
+        "evidence_add_link_decision",
+        "cover_sheet",
+        "cover_sheet_pdf",
+        "cover_sheet_docx",
+        "cover_sheet_details",
+    ],
+    "activity": [
+        "activity_detail",
+        "activity_edit",
+        "activity_feedback",
+        "activity_delete",
+        "evidence_add_file_activity",
+        "evidence_add_link_activity",
+    ],
+    "programme": ["programme_detail", "programme_edit", "programme_delete", "programme_timeline", "objective_add"],
     "objective": ["objective_edit", "objective_delete", "milestone_add"],
     "milestone": ["milestone_edit", "milestone_delete"],
     "partner": ["partner_detail", "partner_edit", "partner_delete", "terms_add"],
@@ -128,8 +157,10 @@ def urls_to_visit(world, me):
         elif name in OBJECTS:
             urls.append((name, reverse(name, kwargs=OBJECTS[name](world)), True))
         else:
-            problems.append(f"URL pattern {name!r} ({route}) takes {sorted(params)}: "
-                            "add it to OBJECTS in tests/e2e/pages.py")
-    problems += [f"OBJECTS names {name!r}, which is no longer a URL pattern: remove it"
-                 for name in OBJECTS.keys() - names]
+            problems.append(
+                f"URL pattern {name!r} ({route}) takes {sorted(params)}: add it to OBJECTS in tests/e2e/pages.py"
+            )
+    problems += [
+        f"OBJECTS names {name!r}, which is no longer a URL pattern: remove it" for name in OBJECTS.keys() - names
+    ]
     return urls, problems

@@ -104,9 +104,7 @@ def add_activity(
             name, exact=True
         ).check()
     for name in reached:
-        page.get_by_role("group", name=re.compile("^Audiences it reached")).get_by_label(
-            name, exact=True
-        ).check()
+        page.get_by_role("group", name=re.compile("^Audiences it reached")).get_by_label(name, exact=True).check()
     assert page.locator('input[name="decisions"]:checked').count() == 1
     submit(page)
     assert page.get_by_role("heading", level=1).inner_text() == title
@@ -144,9 +142,7 @@ def test_an_engagement_lead_evidences_a_decision_and_downloads_its_cover_sheet(b
     page.get_by_text("Screen for the duty to involve", exact=True).click()
     browse.check(page, "screen a decision", key="screen a decision")
     page.locator('input[name="affects_services"][value="yes"]').check()
-    page.get_by_label("Reasons for your answer").fill(
-        "Patients would go to a different site for minor injuries."
-    )
+    page.get_by_label("Reasons for your answer").fill("Patients would go to a different site for minor injuries.")
     page.get_by_label("s14Z45: Public involvement and consultation by integrated care boards").check()
     page.locator('input[name="substantial_variation"][value="no"]').check()
     page.get_by_label("Equality impact assessment reference (optional)").fill("EIA-2025-077")
@@ -219,9 +215,7 @@ def test_an_engagement_lead_evidences_a_decision_and_downloads_its_cover_sheet(b
     fill_date(page, "dated", SURVEY_TO)
     submit(page)
     assert "Evidence added: Survey results page" in page.content()
-    record_feedback(
-        page, browse, what="Results summary emailed to everyone who asked.", how="email", when=FEEDBACK_ON
-    )
+    record_feedback(page, browse, what="Results summary emailed to everyone who asked.", how="email", when=FEEDBACK_ON)
 
     file_evidence = Evidence.objects.get(activity=workshop)
     assert file_evidence.kind == "file" and file_evidence.original_name == "drop-in notes.pdf"

@@ -2,6 +2,7 @@
 
 import datetime
 
+from involve.core.dates import today
 from involve.engagement.models import (
     Activity,
     AudienceTag,
@@ -13,7 +14,6 @@ from involve.engagement.models import (
     TermsOfEngagement,
     VCSEPartner,
 )
-from involve.core.dates import today
 from involve.engagement.services import refresh_involvement
 
 TODAY = today()

@@ -39,9 +39,7 @@ def pdf_text(content: bytes) -> str:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(content)
         handle.flush()
-        out = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", handle.name, "-"], capture_output=True, check=True
-        )
+        out = subprocess.run(["pdftotext", "-enc", "UTF-8", handle.name, "-"], capture_output=True, check=True)
     return " ".join(out.stdout.decode("utf-8").split())
 
 
@@ -166,7 +164,9 @@ def complete(cast):
     )
     attach_file(decision, lead, "Equality impact assessment", days_before(25))
     decision = services.decision_screen(
-        by=lead, decision=Decision.objects.get(pk=decision.pk), duty_status=Decision.DutyStatus.FEEDBACK_GIVEN,
+        by=lead,
+        decision=Decision.objects.get(pk=decision.pk),
+        duty_status=Decision.DutyStatus.FEEDBACK_GIVEN,
         **screening,
     )
     coversheet.board_paper_save(by=lead, decision=decision, **BOARD_PAPER)
@@ -239,10 +239,7 @@ def test_a_complete_record_has_no_gaps_and_says_what_happened(complete):
         "s14Z45: Public involvement and consultation by integrated care boards (in force from 1 July 2022)"
         in assessment["Legal duties"].value
     )
-    assert (
-        f"consulted on {days_before(20):%-d %B %Y}"
-        in assessment["Substantial development or variation"].value
-    )
+    assert f"consulted on {days_before(20):%-d %B %Y}" in assessment["Substantial development or variation"].value
     assert not any(r.missing for r in sheet.assessment)
     assert [a.title for a in sheet.activities] == [
         "Drop-in at Station Road library",
@@ -259,9 +256,7 @@ def test_a_complete_record_has_no_gaps_and_says_what_happened(complete):
     assert sheet.feedback_changes.value.startswith("Opening hours were extended")
     assert [r.value for r in sheet.equality][0] == "EIA-2025-014"
     assert sheet.feedback_statement == "Feedback to participants is recorded for every activity."
-    assert workshop.feedback == (
-        f"On {days_before(15):%-d %B %Y}, by a poster and email: You said, we did poster."
-    )
+    assert workshop.feedback == (f"On {days_before(15):%-d %B %Y}, by a poster and email: You said, we did poster.")
     assert [(e.title, e.dated, e.attached_to, e.kind) for e in sheet.evidence] == [
         ("Drop-in notes", days_before(60), "Drop-in at Station Road library", "File"),
         ("Survey results page", days_before(30), "Online survey on the new site", "Link"),
@@ -296,9 +291,7 @@ def test_a_decision_with_nothing_recorded_says_so_plainly(cast):
 
 def test_the_usual_gaps_are_each_named(incomplete):
     sheet = coversheet.build_cover_sheet(incomplete)
-    assert (
-        "Feedback to participants has not been recorded for: Public meeting at the town hall." in sheet.gaps
-    )
+    assert "Feedback to participants has not been recorded for: Public meeting at the town hall." in sheet.gaps
     assert f"Evidence dated after the decision: Late write-up ({days_before(-5):%-d %B %Y})." in sheet.gaps
     assert "The number of people reached is not recorded for: Public meeting at the town hall." in sheet.gaps
     assert (
@@ -367,8 +360,12 @@ def test_activities_after_the_decision_are_named(cast):
 @pytest.mark.parametrize("consulted_offset, late", [(0, False), (-3, True)])
 def test_scrutiny_consulted_after_the_decision_is_a_gap(cast, consulted_offset, late):
     decision = Decision.objects.create(
-        organisation=cast.org_a, title="Move the clinic", kind=Decision.Kind.SERVICE_CHANGE, actual_date=DECIDED,
-        substantial_variation="yes", scrutiny_consulted_on=DECIDED - datetime.timedelta(days=consulted_offset),
+        organisation=cast.org_a,
+        title="Move the clinic",
+        kind=Decision.Kind.SERVICE_CHANGE,
+        actual_date=DECIDED,
+        substantial_variation="yes",
+        scrutiny_consulted_on=DECIDED - datetime.timedelta(days=consulted_offset),
     )
     sheet = coversheet.build_cover_sheet(decision)
     gap = "The scrutiny committee was consulted after the decision date, so it could not have informed the decision."
@@ -448,9 +445,7 @@ def test_the_pdf_matches_the_record(complete, client_for, cast):
 def test_the_docx_matches_the_record(complete, client_for, cast):
     response = client_for(cast.a_viewer).get(reverse("engagement:cover_sheet_docx", args=[complete.pk]))
     assert response.status_code == 200
-    assert (
-        response["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert response["Content-Disposition"] == (
         f'attachment; filename="cover-sheet-bp-2025-031-relocate-the-alpha-minor-injuries-unit-{TODAY:%Y-%m-%d}.docx"'
     )
@@ -562,9 +557,7 @@ def _hostile_decision(cast, payload):
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_user_text_is_escaped_in_the_page(cast, client_for, payload):
     decision = _hostile_decision(cast, payload)
-    body = (
-        client_for(cast.a_viewer).get(reverse("engagement:cover_sheet", args=[decision.pk])).content.decode()
-    )
+    body = client_for(cast.a_viewer).get(reverse("engagement:cover_sheet", args=[decision.pk])).content.decode()
     assert payload not in body
     parser = _Elements()
     parser.feed(body)
@@ -690,8 +683,13 @@ def form_data(**fields):
     """The details form as a browser posts it: the date in three boxes."""
     data = {**BOARD_PAPER, **fields}
     when = data.pop("meeting_on")
-    data.update({"meeting_on-day": when.day if when else "", "meeting_on-month": when.month if when else "",
-                 "meeting_on-year": when.year if when else ""})
+    data.update(
+        {
+            "meeting_on-day": when.day if when else "",
+            "meeting_on-month": when.month if when else "",
+            "meeting_on-year": when.year if when else "",
+        }
+    )
     return data
 
 
@@ -703,8 +701,13 @@ def events(action):
 
 @pytest.fixture
 def bare(cast):
-    return services.decision_create(by=cast.a_contributor, organisation=cast.org_a, title="New phlebotomy hub",
-                                    kind=Decision.Kind.SERVICE_CHANGE, actual_date=DECIDED)
+    return services.decision_create(
+        by=cast.a_contributor,
+        organisation=cast.org_a,
+        title="New phlebotomy hub",
+        kind=Decision.Kind.SERVICE_CHANGE,
+        actual_date=DECIDED,
+    )
 
 
 def test_the_cover_sheet_opens_with_the_front_of_the_board_paper(complete, client_for, cast):
@@ -718,16 +721,19 @@ def test_the_cover_sheet_opens_with_the_front_of_the_board_paper(complete, clien
         ("Lead director", "Dr Jo Evans, Director of Strategy"),
         ("Purpose", "For decision"),
         ("Recommendation", "Approve the move of the minor injuries unit to Station Road."),
-        ("What people said and how it changed the proposal",
-         "460 people told us travel mattered most; opening hours now run to 10pm."),
+        (
+            "What people said and how it changed the proposal",
+            "460 people told us travel mattered most; opening hours now run to 10pm.",
+        ),
     ]
     assert sheet.board_paper[9].label == "Version" and sheet.board_paper[9].value.startswith("1, last changed")
     client = client_for(cast.a_viewer)
     page = visible_text(client.get(reverse("engagement:cover_sheet", args=[complete.pk])).content.decode())
     pdf = pdf_text(client.get(reverse("engagement:cover_sheet_pdf", args=[complete.pk])).content)
     word = docx_text(client.get(reverse("engagement:cover_sheet_docx", args=[complete.pk])).content)
-    first_table = docx.Document(io.BytesIO(
-        client.get(reverse("engagement:cover_sheet_docx", args=[complete.pk])).content)).tables[0]
+    first_table = docx.Document(
+        io.BytesIO(client.get(reverse("engagement:cover_sheet_docx", args=[complete.pk])).content)
+    ).tables[0]
     assert first_table.rows[0].cells[1].text == "Alpha ICB Board (meeting in public)"
     for label, text in (("page", page), ("pdf", pdf)):
         front = text.index("Alpha ICB Board (meeting in public)")
@@ -759,8 +765,9 @@ def test_without_a_board_paper_the_sheet_says_so_and_links_to_the_form(bare, cli
 
 
 def test_only_the_missing_meeting_details_are_listed(bare, cast):
-    coversheet.board_paper_save(by=cast.a_contributor, decision=bare, meeting="Quality Committee",
-                                purpose="assurance", author="Sam Patel")
+    coversheet.board_paper_save(
+        by=cast.a_contributor, decision=bare, meeting="Quality Committee", purpose="assurance", author="Sam Patel"
+    )
     sheet = coversheet.build_cover_sheet(bare)
     rows = {r.label: r for r in sheet.board_paper}
     assert rows["Purpose"].value == "For assurance" and not rows["Author"].missing
@@ -807,20 +814,25 @@ def test_the_details_form_round_trip(bare, client_for, cast):
     assert response.status_code == 409 and paper.__class__.objects.get(pk=paper.pk).agenda_item == "8.1"
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"meeting": ""}, "Enter the board or committee"),
-    ({"meeting": "   "}, "Enter the board or committee"),
-    ({"meeting": "x" * 201}, "Board or committee must be 200 characters or fewer"),
-    ({"agenda_item": "x" * 21}, "Agenda item must be 20 characters or fewer"),
-    ({"paper_reference": "x" * 51}, "Paper reference must be 50 characters or fewer"),
-    ({"author": "x" * 201}, "Author must be 200 characters or fewer"),
-    ({"lead_director": "x" * 201}, "Lead director must be 200 characters or fewer"),
-    ({"recommendation": "x" * 2001}, "Recommendation must be 2,000 characters or fewer"),
-    ({"what_people_said": "x" * 4001},
-     "What people said and how it changed the proposal must be 4,000 characters or fewer"),
-    ({"purpose": ""}, "Select what the paper is for"),
-    ({"purpose": "for fun"}, "Select what the paper is for"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"meeting": ""}, "Enter the board or committee"),
+        ({"meeting": "   "}, "Enter the board or committee"),
+        ({"meeting": "x" * 201}, "Board or committee must be 200 characters or fewer"),
+        ({"agenda_item": "x" * 21}, "Agenda item must be 20 characters or fewer"),
+        ({"paper_reference": "x" * 51}, "Paper reference must be 50 characters or fewer"),
+        ({"author": "x" * 201}, "Author must be 200 characters or fewer"),
+        ({"lead_director": "x" * 201}, "Lead director must be 200 characters or fewer"),
+        ({"recommendation": "x" * 2001}, "Recommendation must be 2,000 characters or fewer"),
+        (
+            {"what_people_said": "x" * 4001},
+            "What people said and how it changed the proposal must be 4,000 characters or fewer",
+        ),
+        ({"purpose": ""}, "Select what the paper is for"),
+        ({"purpose": "for fun"}, "Select what the paper is for"),
+    ],
+)
 def test_the_details_form_explains_each_error_in_words(bare, client_for, cast, fields, message):
     response = client_for(cast.a_contributor).post(details_url(bare), form_data(**fields))
     body = response.content.decode()
@@ -847,19 +859,24 @@ def test_the_service_sets_only_its_fields(bare, cast):
 
     with pytest.raises(ValidationError) as error:
         coversheet.board_paper_save(by=cast.a_contributor, decision=bare, meeting="", agenda_item="x" * 21)
-    assert error.value.message_dict == {"meeting": ["Enter the board or committee"],
-                                        "agenda_item": ["Agenda item must be 20 characters or fewer"]}
+    assert error.value.message_dict == {
+        "meeting": ["Enter the board or committee"],
+        "agenda_item": ["Agenda item must be 20 characters or fewer"],
+    }
     assert events("board_paper.create") == []
 
 
-@pytest.mark.parametrize(("person", "status"), [
-    ("a_viewer", 403),  # reads the decision, may not change it
-    ("region_reader", 403),  # reads the ICBs below, changes none
-    ("b_administrator", 404),  # another organisation: not even told it exists
-    ("b_contributor", 404),
-    ("trust_admin", 404),
-    ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("person", "status"),
+    [
+        ("a_viewer", 403),  # reads the decision, may not change it
+        ("region_reader", 403),  # reads the ICBs below, changes none
+        ("b_administrator", 404),  # another organisation: not even told it exists
+        ("b_contributor", 404),
+        ("trust_admin", 404),
+        ("outsider", 404),
+    ],
+)
 def test_only_people_who_may_change_the_decision_reach_the_details_form(bare, client_for, cast, person, status):
     client = client_for(getattr(cast, person))
     assert client.get(details_url(bare)).status_code == status
@@ -881,14 +898,23 @@ def test_the_details_form_needs_sign_in(bare, client):
 # ---------------------------------------------------------------------------------------------
 # Escaping of every board paper text field
 
-TEXT_FIELDS = ["meeting", "agenda_item", "paper_reference", "author", "lead_director", "recommendation",
-               "what_people_said"]
+TEXT_FIELDS = [
+    "meeting",
+    "agenda_item",
+    "paper_reference",
+    "author",
+    "lead_director",
+    "recommendation",
+    "what_people_said",
+]
 
 
 def _hostile_paper(cast, decision, payload):
     limits = {"agenda_item": 20, "paper_reference": 50}
-    fields = {name: (f"{name[:1].upper()}{payload}" if name in limits else f"{name} {payload}")[:limits.get(name, 999)]
-              for name in TEXT_FIELDS}
+    fields = {
+        name: (f"{name[:1].upper()}{payload}" if name in limits else f"{name} {payload}")[: limits.get(name, 999)]
+        for name in TEXT_FIELDS
+    }
     coversheet.board_paper_save(by=cast.a_engagement_lead, decision=decision, purpose="information", **fields)
     return fields
 
@@ -945,11 +971,24 @@ def test_file_names_keep_whole_words_and_no_ids():
 
 def test_no_internal_id_appears_on_the_page_or_in_the_files(cast, client_for):
     lead = cast.a_engagement_lead
-    decision = Decision.objects.create(pk=9876543, organisation=cast.org_a, title="Close the Gamma clinic",
-                                       kind=Decision.Kind.SERVICE_CHANGE, actual_date=DECIDED)
-    services.activity_create(by=lead, state=Activity.State.DONE, organisation=cast.org_a, decisions=[decision],
-                             title="Listening event", method=Method.WORKSHOP, ladder_level=LadderLevel.INVOLVE,
-                             starts_on=days_before(20), participants=12)
+    decision = Decision.objects.create(
+        pk=9876543,
+        organisation=cast.org_a,
+        title="Close the Gamma clinic",
+        kind=Decision.Kind.SERVICE_CHANGE,
+        actual_date=DECIDED,
+    )
+    services.activity_create(
+        by=lead,
+        state=Activity.State.DONE,
+        organisation=cast.org_a,
+        decisions=[decision],
+        title="Listening event",
+        method=Method.WORKSHOP,
+        ladder_level=LadderLevel.INVOLVE,
+        starts_on=days_before(20),
+        participants=12,
+    )
     attach_file(decision, lead, "Notes", days_before(19))
     coversheet.board_paper_save(by=lead, decision=decision, meeting="Board")
     client = client_for(lead)
@@ -972,14 +1011,64 @@ def _order_is_schema_order(element, sequence):
     return known == sorted(known)
 
 
-RPR_ORDER = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike",
-             "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid",
-             "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz",
-             "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
-             "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"]
-TRPR_ORDER = ["w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter", "w:cantSplit",
-              "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del",
-              "w:trPrChange"]
+RPR_ORDER = [
+    "w:rStyle",
+    "w:rFonts",
+    "w:b",
+    "w:bCs",
+    "w:i",
+    "w:iCs",
+    "w:caps",
+    "w:smallCaps",
+    "w:strike",
+    "w:dstrike",
+    "w:outline",
+    "w:shadow",
+    "w:emboss",
+    "w:imprint",
+    "w:noProof",
+    "w:snapToGrid",
+    "w:vanish",
+    "w:webHidden",
+    "w:color",
+    "w:spacing",
+    "w:w",
+    "w:kern",
+    "w:position",
+    "w:sz",
+    "w:szCs",
+    "w:highlight",
+    "w:u",
+    "w:effect",
+    "w:bdr",
+    "w:shd",
+    "w:fitText",
+    "w:vertAlign",
+    "w:rtl",
+    "w:cs",
+    "w:em",
+    "w:lang",
+    "w:eastAsianLayout",
+    "w:specVanish",
+    "w:oMath",
+]
+TRPR_ORDER = [
+    "w:cnfStyle",
+    "w:divId",
+    "w:gridBefore",
+    "w:gridAfter",
+    "w:wBefore",
+    "w:wAfter",
+    "w:cantSplit",
+    "w:trHeight",
+    "w:tblHeader",
+    "w:tblCellSpacing",
+    "w:jc",
+    "w:hidden",
+    "w:ins",
+    "w:del",
+    "w:trPrChange",
+]
 
 
 def test_the_docx_is_a4_british_english_with_real_headings_and_repeating_table_headers(complete):
@@ -1023,9 +1112,12 @@ def test_the_docx_is_a4_british_english_with_real_headings_and_repeating_table_h
 
     # Real headings, in order, so Word's navigation pane shows the outline.
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[:4] == [("Heading 1", complete.title), ("Heading 2", "About this paper"),
-                            ("Heading 2", "About the decision"),
-                            ("Heading 2", "How the duty to involve has been considered")]
+    assert headings[:4] == [
+        ("Heading 1", complete.title),
+        ("Heading 2", "About this paper"),
+        ("Heading 2", "About the decision"),
+        ("Heading 2", "How the duty to involve has been considered"),
+    ]
     assert ("Heading 3", "Evidence") in headings and ("Heading 4", "Drop-in at Station Road library") in headings
     assert not [p for p in document.paragraphs if p.style.name == "Title"]
 

@@ -153,9 +153,5 @@ def test_every_text_field_is_shown_somewhere(cast, client_for, hostile):
 
 
 def test_search_terms_are_escaped_when_shown_back(cast, client_for):
-    html = (
-        client_for(cast.a_viewer)
-        .get(reverse("engagement:decision_list"), {"q": PAYLOADS[1]})
-        .content.decode()
-    )
+    html = client_for(cast.a_viewer).get(reverse("engagement:decision_list"), {"q": PAYLOADS[1]}).content.decode()
     assert "<img src=x onerror" not in html

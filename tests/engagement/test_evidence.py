@@ -200,9 +200,7 @@ def test_a_failed_write_leaves_no_file_behind(cast):
     assert stored_files() == []
 
 
-def test_inside_a_callers_transaction_a_rollback_leaves_neither_row_nor_file(
-    cast, django_capture_on_commit_callbacks
-):
+def test_inside_a_callers_transaction_a_rollback_leaves_neither_row_nor_file(cast, django_capture_on_commit_callbacks):
     # Called inside someone else's transaction (the demo loader, an import), the file is only
     # written when that transaction commits.
     decision = make_decision(cast.org_a, cast.a_engagement_lead)
@@ -220,9 +218,7 @@ def test_inside_a_callers_transaction_a_rollback_leaves_neither_row_nor_file(
     assert not AuditEvent.objects.filter(action="evidence.upload").exists()
 
 
-def test_inside_a_callers_transaction_the_file_is_written_when_it_commits(
-    cast, django_capture_on_commit_callbacks
-):
+def test_inside_a_callers_transaction_the_file_is_written_when_it_commits(cast, django_capture_on_commit_callbacks):
     decision = make_decision(cast.org_a, cast.a_engagement_lead)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         item = evidence_services.evidence_upload(
@@ -234,9 +230,7 @@ def test_inside_a_callers_transaction_the_file_is_written_when_it_commits(
     assert default_storage.open(item.file.name).read() == minimal_pdf()
 
 
-def test_a_file_that_cannot_be_written_after_commit_takes_its_row_away(
-    cast, django_capture_on_commit_callbacks
-):
+def test_a_file_that_cannot_be_written_after_commit_takes_its_row_away(cast, django_capture_on_commit_callbacks):
     decision = make_decision(cast.org_a, cast.a_engagement_lead)
     with (
         mock.patch("involve.core.uploads.default_storage.save", side_effect=OSError("disk full")),
@@ -360,9 +354,7 @@ def test_the_expectations_cover_each_kind_of_answer(world):
     assert _expected(world, "trust_admin", Action.VIEW) == 404  # a trust below org_a cannot read upwards
 
 
-@pytest.mark.parametrize(
-    "who", ["b_administrator", "b_engagement_lead", "b_contributor", "b_viewer", "outsider"]
-)
+@pytest.mark.parametrize("who", ["b_administrator", "b_engagement_lead", "b_contributor", "b_viewer", "outsider"])
 def test_another_organisation_gets_404_for_every_url_and_changes_nothing(world, client_for, who):
     client = client_for(getattr(world, who))
     evidence_before = list(Evidence.objects.values_list("pk", "title", "file"))
@@ -422,13 +414,9 @@ def test_uploading_through_the_page_then_downloading(world, client_for):
     url = reverse("engagement:evidence_add_file_activity", args=[world.activity.pk])
     page = client.get(url)
     assert page.status_code == 200 and b'enctype="multipart/form-data"' in page.content
-    response = _post_file(
-        client, url, "Flipchart notes.pdf", minimal_pdf("Flipchart"), title="Flipchart notes"
-    )
+    response = _post_file(client, url, "Flipchart notes.pdf", minimal_pdf("Flipchart"), title="Flipchart notes")
     assert response.status_code == 302
-    assert (
-        response["Location"] == reverse("engagement:activity_detail", args=[world.activity.pk]) + "#evidence"
-    )
+    assert response["Location"] == reverse("engagement:activity_detail", args=[world.activity.pk]) + "#evidence"
     item = Evidence.objects.get(title="Flipchart notes")
     assert item.activity == world.activity and item.created_by == world.a_contributor
     assert item.original_name == "Flipchart notes.pdf" and item.dated == LAST_MONTH
@@ -505,9 +493,7 @@ def test_a_hostile_name_on_a_good_file_is_kept_only_as_a_label(world, client_for
     item = Evidence.objects.get(title="Traversal")
     assert item.original_name == "x.pdf"
     assert item.file.name.startswith(f"evidence/{world.org_a.pk}/") and "x.pdf" not in item.file.name
-    assert os.path.realpath(default_storage.path(item.file.name)).startswith(
-        os.path.realpath(default_storage.location)
-    )
+    assert os.path.realpath(default_storage.path(item.file.name)).startswith(os.path.realpath(default_storage.location))
 
 
 def test_the_form_reports_missing_answers(world, client_for):
@@ -577,9 +563,7 @@ def test_titles_are_escaped_on_evidence_pages(world, client_for, payload):
     item = evidence_services.evidence_upload(
         by=world.a_engagement_lead, owner=world.decision, file=checked_pdf(), title=payload, dated=LAST_MONTH
     )
-    html = (
-        client_for(world.a_engagement_lead).get(reverse("engagement:evidence_remove", args=[item.pk])).content
-    )
+    html = client_for(world.a_engagement_lead).get(reverse("engagement:evidence_remove", args=[item.pk])).content
     assert payload.encode() not in html
     assert b"&lt;" in html
     download = client_for(world.a_viewer).get(reverse("engagement:evidence_download", args=[item.pk]))
@@ -588,9 +572,7 @@ def test_titles_are_escaped_on_evidence_pages(world, client_for, payload):
 
 
 def test_roles_are_what_this_file_assumes():
-    assert (
-        Action.EDIT in ROLE_ACTIONS[Role.CONTRIBUTOR] and Action.MANAGE not in ROLE_ACTIONS[Role.CONTRIBUTOR]
-    )
+    assert Action.EDIT in ROLE_ACTIONS[Role.CONTRIBUTOR] and Action.MANAGE not in ROLE_ACTIONS[Role.CONTRIBUTOR]
     assert ROLE_ACTIONS[Role.VIEWER] == {Action.VIEW}
 
 

@@ -104,9 +104,7 @@ def test_exports_hold_only_rows_the_person_may_read(cast, client_for, poisoned, 
 
 
 def test_exports_follow_the_lists_filters(cast, client_for, poisoned):
-    response = client_for(cast.a_viewer).get(
-        reverse("engagement:decision_export", args=["csv"]), {"q": "SUM"}
-    )
+    response = client_for(cast.a_viewer).get(reverse("engagement:decision_export", args=["csv"]), {"q": "SUM"})
     rows = rows_of(response, "csv")
     assert [row[3] for row in rows[1:]] == ["'@SUM(1)"]
 
@@ -118,9 +116,7 @@ def test_an_unknown_format_is_404(cast, client_for):
 
 def test_decision_export_has_warnings_and_duties(cast, client_for):
     make_decision(cast.org_a, "Near", affects_services="yes", planned_date=days(3))
-    rows = rows_of(
-        client_for(cast.a_viewer).get(reverse("engagement:decision_export", args=["xlsx"])), "xlsx"
-    )
+    rows = rows_of(client_for(cast.a_viewer).get(reverse("engagement:decision_export", args=["xlsx"])), "xlsx")
     header, row = rows
     assert row[header.index("Warnings")] == "No involvement evidence"
     assert row[header.index("Planned decision date")].date() == days(3)
@@ -130,9 +126,7 @@ def test_numbers_stay_numbers(cast, client_for):
     from decimal import Decimal
 
     make_activity(cast.org_a, participants=42, cost=Decimal("99.50"))
-    rows = rows_of(
-        client_for(cast.a_viewer).get(reverse("engagement:activity_export", args=["xlsx"])), "xlsx"
-    )
+    rows = rows_of(client_for(cast.a_viewer).get(reverse("engagement:activity_export", args=["xlsx"])), "xlsx")
     header, row = rows
     assert row[header.index("People who took part")] == 42
     assert row[header.index("Cost (£)")] == 99.5

@@ -41,8 +41,9 @@ def _fill(org, n, prefix="Row"):
 # Measured on SQLite. Every page: session, user and membership (3); the header's list of the person's
 # organisations (1); the last-seen time is saved at most once a minute, so not on these requests. Then the
 # page count and the page itself (warnings and counts are annotations in that query), the filter
-# form's organisation and programme options, and the prefetched objectives or warning counts.
-QUERY_COUNTS = {"decision_list": 8, "activity_list": 8, "programme_list": 9, "partner_list": 7}
+# form's organisation, programme, audience and partner options, and the prefetched objectives or
+# warning counts.
+QUERY_COUNTS = {"decision_list": 10, "activity_list": 10, "programme_list": 9, "partner_list": 7}
 EXPORT_QUERY_COUNTS = {
     "decision_export": 5,
     "activity_export": 8,
@@ -270,9 +271,10 @@ def test_the_programme_filter_offers_one_organisations_programmes(cast, client_f
     make_activity(cast.org_a_trust, "Trust activity", programme=below)
     client = client_for(cast.a_viewer)
     url = reverse(f"engagement:{name}")
+
     def options(params):
         html = client.get(url, params).content.decode()
-        select = html[html.index('name="programme"'):]
+        select = html[html.index('name="programme"') :]
         return html, re.findall(r'<option value="(\d+)"\s*(selected)?', select[: select.index("</select>")])
 
     assert options({})[1] == [(str(own.pk), "")]

@@ -28,9 +28,7 @@ def test_the_legal_duties_are_seeded_with_their_dates():
     s14z45 = LegalDuty.objects.get(code="s14Z45")
     assert s14z2.valid_to == datetime.date(2022, 6, 30) and s14z2.applies_to == ["ccg"]
     assert s14z45.valid_from == datetime.date(2022, 7, 1) and s14z45.applies_to == ["icb"]
-    assert {"s13Q", "s242", "s244", "Equality Act s149"} <= set(
-        LegalDuty.objects.values_list("code", flat=True)
-    )
+    assert {"s13Q", "s242", "s244", "Equality Act s149"} <= set(LegalDuty.objects.values_list("code", flat=True))
 
 
 @pytest.mark.parametrize(

@@ -69,11 +69,7 @@ URLS = [
 OBJECT_URLS = [u for u in URLS if u[3] == OBJECT]
 CHANGE_URLS = [u for u in OBJECT_URLS if u[2] != Action.VIEW]
 
-PEOPLE = (
-    [f"a_{r.value}" for r in Role]
-    + [f"b_{r.value}" for r in Role]
-    + ["region_reader", "trust_admin", "outsider"]
-)
+PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
 ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
     "region_reader": Role.VIEWER,
     "trust_admin": Role.ADMINISTRATOR,
@@ -236,9 +232,7 @@ def test_posts_without_permission_are_403_and_change_nothing(cast, records, clie
         assert database_state() == before
 
 
-@pytest.mark.parametrize(
-    "name", ["decision_add", "activity_add", "programme_add", "partner_add", "audience_add"]
-)
+@pytest.mark.parametrize("name", ["decision_add", "activity_add", "programme_add", "partner_add", "audience_add"])
 def test_a_region_reader_cannot_create_records(cast, client_for, name):
     client = client_for(cast.region_reader)
     before = database_state()
@@ -274,7 +268,5 @@ def test_the_national_audiences_cannot_be_edited_by_anyone(cast, client_for):
 
     national = AudienceTag.objects.filter(organisation=None).first()
     for person in ("a_administrator", "region_reader"):
-        response = client_for(getattr(cast, person)).get(
-            reverse("engagement:audience_edit", args=[national.pk])
-        )
+        response = client_for(getattr(cast, person)).get(reverse("engagement:audience_edit", args=[national.pk]))
         assert response.status_code == 404

@@ -1,6 +1,5 @@
 """Every engagement service: what it writes, the audit event it leaves, and what it refuses."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -165,9 +164,7 @@ def test_services_only_set_the_fields_they_list(cast):
 
 def test_the_decision_date_cannot_be_in_the_future(cast):
     with pytest.raises(ValidationError) as exc:
-        services.decision_create(
-            by=None, organisation=cast.org_a, title="x", kind="operational", actual_date=days(1)
-        )
+        services.decision_create(by=None, organisation=cast.org_a, title="x", kind="operational", actual_date=days(1))
     assert "actual_date" in exc.value.error_dict
 
 
@@ -390,9 +387,7 @@ def test_partner_and_terms_lifecycle(cast):
     assert last_event("partner.create").new["contact_email"] == "hello@example.org"
     services.partner_update(by=by, partner=partner, kind="other")
     assert last_event("partner.update").new == {"kind": "other"}
-    terms = services.terms_create(
-        by=by, partner=partner, version="1", agreed_on=days(-10), review_on=days(355)
-    )
+    terms = services.terms_create(by=by, partner=partner, version="1", agreed_on=days(-10), review_on=days(355))
     assert terms.organisation_id == cast.org_a.pk
     assert last_event("terms.create").new["partner"] == partner.pk
     services.terms_update(by=by, terms=terms, version="1.1")
@@ -426,9 +421,7 @@ def test_a_partner_who_took_part_is_not_deleted(cast):
 
 
 def test_audience_tags(cast):
-    tag = services.audience_tag_create(
-        by=cast.a_engagement_lead, organisation=cast.org_a, name="Kinship carers"
-    )
+    tag = services.audience_tag_create(by=cast.a_engagement_lead, organisation=cast.org_a, name="Kinship carers")
     assert last_event("audience_tag.create").new["name"] == "Kinship carers"
     services.audience_tag_update(by=None, tag=tag, active=False)
     assert last_event("audience_tag.update").new == {"active": False}

@@ -374,8 +374,12 @@ def test_a_linked_duty_no_longer_in_force_is_shown_and_must_be_unticked(cast, le
     url = reverse("engagement:decision_screen", args=[decision.pk])
     page = lead.get(url).content.decode()
     assert "s14Z45: " in page and "(not in force for this decision)" in page
-    answers = {"affects_services": "yes", "affects_rationale": "Where people give birth",
-               "substantial_variation": "no", "duty_status": "plan_in_progress"}
+    answers = {
+        "affects_services": "yes",
+        "affects_rationale": "Where people give birth",
+        "substantial_variation": "no",
+        "duty_status": "plan_in_progress",
+    }
     refused = lead.post(url, {**answers, "duties": [icb_duty.pk]})
     assert refused.status_code == 400
     assert "s14Z45 does not apply to your organisation on the date of the decision" in refused.content.decode()

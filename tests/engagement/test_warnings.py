@@ -94,9 +94,7 @@ def test_a_linked_activity_starting_after_the_decision(cast):
 
 def test_evidence_on_a_linked_activity_dated_after_the_decision(cast):
     decision = make_decision(cast.org_a, actual_date=days(-30))
-    activity = make_activity(
-        cast.org_a, decisions=[decision], starts_on=days(-60), feedback_given_on=days(-20)
-    )
+    activity = make_activity(cast.org_a, decisions=[decision], starts_on=days(-60), feedback_given_on=days(-20))
     make_evidence(activity, dated=days(-10))
     assert codes(decision) == ["late_evidence"]
 
@@ -104,11 +102,7 @@ def test_evidence_on_a_linked_activity_dated_after_the_decision(cast):
 def test_late_evidence_is_a_warning_not_a_block(cast, client_for):
     decision = make_decision(cast.org_a, actual_date=days(-30))
     make_evidence(decision, dated=days(-1))
-    html = (
-        client_for(cast.a_viewer)
-        .get(reverse("engagement:decision_detail", args=[decision.pk]))
-        .content.decode()
-    )
+    html = client_for(cast.a_viewer).get(reverse("engagement:decision_detail", args=[decision.pk])).content.decode()
     assert "Evidence dated after the decision" in html
 
 
@@ -163,11 +157,7 @@ def test_filtering_by_warning(cast):
 
 def test_warnings_show_on_the_decision_page_with_an_explanation(cast, client_for):
     decision = duty(cast.org_a, planned_date=days(5))
-    html = (
-        client_for(cast.a_viewer)
-        .get(reverse("engagement:decision_detail", args=[decision.pk]))
-        .content.decode()
-    )
+    html = client_for(cast.a_viewer).get(reverse("engagement:decision_detail", args=[decision.pk])).content.decode()
     assert "No involvement evidence" in html and "no activity is linked" in html
 
 
@@ -212,10 +202,12 @@ def stored_and_fresh(decision):
 
 def test_every_service_keeps_the_stored_involvement_facts_true(cast):
     lead, org = cast.a_engagement_lead, cast.org_a
-    first = services.decision_create(by=lead, organisation=org, title="First", kind="service_change",
-                                     actual_date=days(-10))
-    second = services.decision_create(by=lead, organisation=org, title="Second", kind="service_change",
-                                      actual_date=days(-10))
+    first = services.decision_create(
+        by=lead, organisation=org, title="First", kind="service_change", actual_date=days(-10)
+    )
+    second = services.decision_create(
+        by=lead, organisation=org, title="Second", kind="service_change", actual_date=days(-10)
+    )
 
     def check(expect_first, expect_second):
         for decision, expected in ((first, expect_first), (second, expect_second)):
@@ -223,20 +215,30 @@ def test_every_service_keeps_the_stored_involvement_facts_true(cast):
             assert stored == fresh == expected, decision.title
 
     check((0, None, 0), (0, None, 0))
-    activity = services.activity_create(by=lead, organisation=org, decisions=[first], title="Workshop",
-                                        method="workshop", ladder_level="involve", state="done",
-                                        starts_on=days(-40))
+    activity = services.activity_create(
+        by=lead,
+        organisation=org,
+        decisions=[first],
+        title="Workshop",
+        method="workshop",
+        ladder_level="involve",
+        state="done",
+        starts_on=days(-40),
+    )
     check((1, days(-40), 1), (0, None, 0))
     services.activity_update(by=lead, activity=activity, decisions=[second], starts_on=days(-5))
     check((0, None, 0), (1, days(-5), 1))
-    services.activity_record_feedback(by=lead, activity=activity, feedback_what="What we heard",
-                                      feedback_given_on=days(-2), feedback_how="Email")
+    services.activity_record_feedback(
+        by=lead, activity=activity, feedback_what="What we heard", feedback_given_on=days(-2), feedback_how="Email"
+    )
     check((0, None, 0), (1, days(-5), 0))
-    note = evidence.evidence_add_link(by=lead, owner=activity, url="https://example.org/a", title="Notes",
-                                      dated=days(-3))
+    note = evidence.evidence_add_link(
+        by=lead, owner=activity, url="https://example.org/a", title="Notes", dated=days(-3)
+    )
     check((0, None, 0), (1, days(-3), 0))
-    paper = evidence.evidence_add_link(by=lead, owner=first, url="https://example.org/b", title="Paper",
-                                       dated=days(-30))
+    paper = evidence.evidence_add_link(
+        by=lead, owner=first, url="https://example.org/b", title="Paper", dated=days(-30)
+    )
     check((1, days(-30), 0), (1, days(-3), 0))
     evidence.evidence_delete(by=lead, evidence=note)
     evidence.evidence_delete(by=lead, evidence=paper)

@@ -2,8 +2,10 @@
 
 from .registry import register_actions, register_field_labels
 
-register_actions({
-    "audit.export": "exported the audit log",
-})
+register_actions(
+    {
+        "audit.export": "exported the audit log",
+    }
+)
 
 register_field_labels("audit.export", {"filters": "filters"})

@@ -1,11 +1,12 @@
 from django import forms
 
+from involve.core import forms as core_forms
 from involve.core.forms import NHSDateField
 
 from . import presenters, registry
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(core_forms.Form):
     action = forms.ChoiceField(required=False, label="What happened")
     actor = forms.CharField(required=False, label="Person (email contains)", max_length=254)
     target_type = forms.ChoiceField(required=False, label="Type of record")
@@ -17,8 +18,9 @@ class AuditFilterForm(forms.Form):
         # The options are the plain phrases from each app's audit_actions.py; the values stay the codes.
         action_choices = sorted(((a, registry.choice_label(a)) for a in actions if a), key=lambda c: c[1].lower())
         self.fields["action"].choices = [("", "Anything")] + action_choices
-        type_choices = sorted(((t, presenters.capital(presenters.record_type(t))) for t in target_types if t),
-                              key=lambda c: c[1].lower())
+        type_choices = sorted(
+            ((t, presenters.capital(presenters.record_type(t))) for t in target_types if t), key=lambda c: c[1].lower()
+        )
         self.fields["target_type"].choices = [("", "Any type of record")] + type_choices
 
     def clean(self):

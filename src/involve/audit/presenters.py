@@ -221,14 +221,24 @@ def changes_for(event) -> list[Change]:
             return words(value, model_field=model_field, labels=labels, name=name, value_labels=value_labels)
 
         if in_old and in_new:
-            if _is_list_field(model_field, before, after) and isinstance(before or [], list) \
-                    and isinstance(after or [], list):
+            if (
+                _is_list_field(model_field, before, after)
+                and isinstance(before or [], list)
+                and isinstance(after or [], list)
+            ):
                 before, after = before or [], after or []
                 added = [say(v) for v in after if v not in before]
                 removed = [say(v) for v in before if v not in after]
-                result.append(Change(label, before=", ".join(say(v) for v in before) or NOT_SET,
-                                     after=", ".join(say(v) for v in after) or NOT_SET,
-                                     added=added, removed=removed, kind="links"))
+                result.append(
+                    Change(
+                        label,
+                        before=", ".join(say(v) for v in before) or NOT_SET,
+                        after=", ".join(say(v) for v in after) or NOT_SET,
+                        added=added,
+                        removed=removed,
+                        kind="links",
+                    )
+                )
             else:
                 result.append(Change(label, before=say(before), after=say(after)))
         elif _empty(after if in_new else before):

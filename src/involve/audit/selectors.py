@@ -18,8 +18,9 @@ def events_for_organisation(organisation, *, action="", actor="", target_type=""
     if date_from:
         events = events.filter(created_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tz))
     if date_to:
-        events = events.filter(created_at__lt=datetime.datetime.combine(date_to + datetime.timedelta(days=1),
-                                                                         datetime.time.min, tz))
+        events = events.filter(
+            created_at__lt=datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tz)
+        )
     return events
 
 
@@ -30,8 +31,18 @@ def filter_choices(organisation):
     return actions, target_types
 
 
-EXPORT_HEADER = ["When (UTC)", "Who", "Email address", "Organisation", "What happened", "Type of record", "Record",
-                 "Field", "Before", "After"]
+EXPORT_HEADER = [
+    "When (UTC)",
+    "Who",
+    "Email address",
+    "Organisation",
+    "What happened",
+    "Type of record",
+    "Record",
+    "Field",
+    "Before",
+    "After",
+]
 
 
 def export_rows(event, organisation_name=""):
@@ -39,8 +50,15 @@ def export_rows(event, organisation_name=""):
 
     Cells go through involve.core.exports, which stops a spreadsheet reading typed text as a formula."""
     item = presenters.entry(event)
-    start = [event.created_at, item.who, event.actor_label, organisation_name, presenters.capital(item.phrase_text),
-             presenters.capital(item.record_type), event.target_label]
+    start = [
+        event.created_at,
+        item.who,
+        event.actor_label,
+        organisation_name,
+        presenters.capital(item.phrase_text),
+        presenters.capital(item.record_type),
+        event.target_label,
+    ]
     if not item.changes:
         return [start + ["", "", ""]]
     return [start + [change.label, change.before, change.after] for change in item.changes]

@@ -81,8 +81,10 @@ def changed(old: dict, new: dict) -> tuple[dict, dict]:
     keys = [k for k in new if old.get(k) != new.get(k)]
     labels = _merge_labels(old, new)
     kept = {k: v for k, v in labels.items() if k in keys}
-    return (Snapshot({k: old.get(k) for k in keys}, labels=kept),
-            Snapshot({k: new[k] for k in keys}, labels=dict(kept)))
+    return (
+        Snapshot({k: old.get(k) for k in keys}, labels=kept),
+        Snapshot({k: new[k] for k in keys}, labels=dict(kept)),
+    )
 
 
 def _merge_labels(*parts) -> dict:

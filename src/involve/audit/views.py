@@ -27,10 +27,18 @@ def event_list(request):
     events = events_for_organisation(request.access.organisation, **filters)
     page = paginate(request, events)
     entries = presenters.entries(page.object_list, request.access)
-    return render(request, "audit/list.html", {
-        "section": "audit", "form": form, "page": page, "entries": entries,
-        "count": presenters.plural(page.paginator.count, "event"), "short": presenters.SHORT,
-    })
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "section": "audit",
+            "form": form,
+            "page": page,
+            "entries": entries,
+            "count": presenters.plural(page.paginator.count, "event"),
+            "short": presenters.SHORT,
+        },
+    )
 
 
 @require_POST
@@ -38,11 +46,15 @@ def event_export(request):
     form, filters = _filters(request)
     access = request.access
     run = task_run_start(
-        organisation=access.organisation, by=request.user, kind="audit_export",
-        label=f"Audit log export for {access.organisation.name}", task=export_audit_csv,
+        organisation=access.organisation,
+        by=request.user,
+        kind="audit_export",
+        label=f"Audit log export for {access.organisation.name}",
+        task=export_audit_csv,
         organisation_id=access.organisation.pk,
         filters={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items()},
     )
-    services.record(action="audit.export", by=request.user, organisation=access.organisation, target=run,
-                    new={"filters": filters})
+    services.record(
+        action="audit.export", by=request.user, organisation=access.organisation, target=run, new={"filters": filters}
+    )
     return redirect("task_run", pk=run.pk)

@@ -78,6 +78,7 @@ def csv_response(header, rows, filename) -> HttpResponse:
 
 def xlsx_response(header, rows, filename, title="Export") -> HttpResponse:
     return download_response(
-        xlsx_bytes(header, rows, title), f"{filename}.xlsx",
+        xlsx_bytes(header, rows, title),
+        f"{filename}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -77,6 +77,14 @@ def _year_in_range(value):
         raise forms.ValidationError("Year must be between 1900 and 2999", code="year_range")
 
 
+def _one_line(label):
+    def validate(value):
+        if value and ("\r" in value or "\n" in value):
+            raise forms.ValidationError(f"{label} must be on one line", code="one_line")
+
+    return validate
+
+
 def _lower_first(text):
     # "Title" → "title", but "ODS code" and "VCSE partner" keep their capitals.
     text = str(text)
@@ -98,15 +106,16 @@ def _human_messages(field, label, kind):
         required = f"Enter {name}"
     if label.endswith("?"):
         required = "Select an answer" if kind in ("radios", "select", "checkboxes") else "Answer the question"
+    from_list = f"Select {name} from the list"  # noqa: S608 (an error message, not SQL)
     messages = {
         "required": required,
         "max_length": f"{label} must be %(limit_value)d characters or fewer",
         "min_length": f"{label} must be %(limit_value)d characters or more",
         "min_value": f"{label} must be %(limit_value)s or more",
         "max_value": f"{label} must be %(limit_value)s or less",
-        "invalid_choice": f"Select {name} from the list",
-        "invalid_pk_value": f"Select {name} from the list",
-        "invalid_list": f"Select {name} from the list",
+        "invalid_choice": from_list,
+        "invalid_pk_value": from_list,
+        "invalid_list": from_list,
         "null_characters_not_allowed": f"{label} must not contain the null character",
         "max_digits": f"{label} must be a smaller number",
         "max_whole_digits": f"{label} must be a smaller number",
@@ -140,8 +149,9 @@ def humanise_errors(form):
         if isinstance(field, forms.IntegerField) and field.max_value is None:
             field.max_value = MAX_INTEGER
             field.validators.append(validators.MaxValueValidator(MAX_INTEGER))
-        if isinstance(field, forms.CharField) and field.max_length and not isinstance(field.widget, forms.HiddenInput):
-            field.widget.attrs.setdefault("data-maxlength", field.max_length)
+        if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.Textarea | forms.HiddenInput):
+            # A line break in a name or a title ends up in email headers and file names.
+            field.validators.append(_one_line(label))
 
 
 class HumanErrorsMixin:

@@ -79,7 +79,10 @@ class RequireMFAMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
         ):
-            info(request, "Set up an authenticator app to finish signing in. Involve holds personal data, "
-                          "so every account needs two-factor authentication.")
+            info(
+                request,
+                "Set up an authenticator app to finish signing in. Involve holds personal data, "
+                "so every account needs two-factor authentication.",
+            )
             return redirect("mfa_activate_totp")
         return None

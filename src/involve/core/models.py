@@ -36,8 +36,20 @@ class TaskRun(models.Model):
 
     class PersonalData:
         personal = ["requested_by"]
-        none = ["id", "organisation", "kind", "label", "status", "done", "total", "message", "result_file",
-                "result_name", "created_at", "finished_at"]
+        none = [
+            "id",
+            "organisation",
+            "kind",
+            "label",
+            "status",
+            "done",
+            "total",
+            "message",
+            "result_file",
+            "result_name",
+            "created_at",
+            "finished_at",
+        ]
 
     def __str__(self):
         return self.label

@@ -25,6 +25,12 @@ INVALID = 400
 CONFLICT = 409
 
 
+def posted(request):
+    """The form data of a POST, else None. Not `request.POST or None`: a POST with every box left empty
+    is still a submission, and must be answered with errors rather than a fresh form."""
+    return request.POST if request.method == "POST" else None
+
+
 def apply_errors(form, exc: ValidationError):
     """Rules checked by a service come back as the form's own errors, next to their fields."""
     if hasattr(exc, "error_dict"):

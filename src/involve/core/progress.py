@@ -34,8 +34,11 @@ class Progress:
         if exc is not None:
             log.exception("Task %s failed", self.run.pk, exc_info=(exc_type, exc, tb))
             # People see a plain message; the detail is in the worker's log.
-            self._save(status=TaskRun.Status.FAILED, message="Something went wrong. Try again, or contact support.",
-                       finished_at=timezone.now())
+            self._save(
+                status=TaskRun.Status.FAILED,
+                message="Something went wrong. Try again, or contact support.",
+                finished_at=timezone.now(),
+            )
             return False
         if self.run.status != TaskRun.Status.DONE:
             self._save(status=TaskRun.Status.DONE, finished_at=timezone.now())
@@ -55,5 +58,10 @@ class Progress:
     def finish_with_file(self, content: bytes, download_name: str):
         # Random storage name: the download name the person sees is never used as a path.
         stored = default_storage.save(f"task-results/{secrets.token_hex(16)}", ContentFile(content))
-        self._save(result_file=stored, result_name=download_name, status=TaskRun.Status.DONE,
-                   finished_at=timezone.now(), done=self.run.total or self.run.done)
+        self._save(
+            result_file=stored,
+            result_name=download_name,
+            status=TaskRun.Status.DONE,
+            finished_at=timezone.now(),
+            done=self.run.total or self.run.done,
+        )

@@ -53,16 +53,33 @@ class FileKind:
 
 
 PDF = FileKind("pdf", "PDF", "a PDF", "application/pdf", (".pdf",))
-DOCX = FileKind("docx", "Word", "a Word document",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
-XLSX = FileKind("xlsx", "Excel", "an Excel spreadsheet",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
-PPTX = FileKind("pptx", "PowerPoint", "a PowerPoint presentation",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",))
-ODT = FileKind("odt", "OpenDocument", "an OpenDocument text document",
-               "application/vnd.oasis.opendocument.text", (".odt",))
-ODS = FileKind("ods", "OpenDocument", "an OpenDocument spreadsheet",
-               "application/vnd.oasis.opendocument.spreadsheet", (".ods",))
+DOCX = FileKind(
+    "docx",
+    "Word",
+    "a Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    (".docx",),
+)
+XLSX = FileKind(
+    "xlsx",
+    "Excel",
+    "an Excel spreadsheet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    (".xlsx",),
+)
+PPTX = FileKind(
+    "pptx",
+    "PowerPoint",
+    "a PowerPoint presentation",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    (".pptx",),
+)
+ODT = FileKind(
+    "odt", "OpenDocument", "an OpenDocument text document", "application/vnd.oasis.opendocument.text", (".odt",)
+)
+ODS = FileKind(
+    "ods", "OpenDocument", "an OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", (".ods",)
+)
 CSV = FileKind("csv", "CSV", "a CSV file", "text/csv", (".csv",))
 TEXT = FileKind("text", "plain text", "a plain text file", "text/plain", (".txt",))
 PNG = FileKind("png", "PNG", "a PNG image", "image/png", (".png",))
@@ -82,8 +99,14 @@ IMAGE_MAX_PIXELS = 60_000_000
 _OOXML_PARTS = {DOCX: "word/document.xml", XLSX: "xl/workbook.xml", PPTX: "ppt/presentation.xml"}
 _ODF_MIMETYPES = {ODT.content_type: ODT, ODS.content_type: ODS}
 _MAGIC_KIND = {k.content_type: k for k in (PDF, DOCX, XLSX, PPTX, ODT, ODS, PNG, JPEG)}
-_ZIPPISH = {"application/zip", "application/x-zip-compressed", "application/octet-stream",
-            "application/vnd.ms-excel", "application/msword", "application/vnd.ms-powerpoint"}
+_ZIPPISH = {
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/octet-stream",
+    "application/vnd.ms-excel",
+    "application/msword",
+    "application/vnd.ms-powerpoint",
+}
 
 # Plain words for what libmagic found, when it is something we refuse.
 _DESCRIPTIONS = {
@@ -121,8 +144,16 @@ _DESCRIPTIONS = {
     "image/bmp": "a bitmap image",
 }
 # Text that a browser could render as a page or run: never accepted as CSV or plain text.
-_ACTIVE_TEXT = {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-                "text/rtf", "text/javascript", "application/javascript"}
+_ACTIVE_TEXT = {
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "text/rtf",
+    "text/javascript",
+    "application/javascript",
+}
 
 # What a browser treats as HTML when it sniffs the start of a file (WHATWG MIME Sniffing §7.1).
 _HTML_START = re.compile(
@@ -244,8 +275,7 @@ def _wrong_type(found: str | None, expected: FileKind | None, kinds) -> Validati
 
 def _damaged(kind: FileKind, detail: str = "") -> ValidationError:
     return ValidationError(
-        f"The file looks like {kind.article} but cannot be opened{detail}. "
-        "Save it again and upload the new copy",
+        f"The file looks like {kind.article} but cannot be opened{detail}. Save it again and upload the new copy",
         code="damaged",
     )
 
@@ -261,24 +291,30 @@ def _check_zip(data: bytes, kinds) -> FileKind:
     if len(entries) > ZIP_MAX_ENTRIES:
         raise ValidationError(
             f"The file holds {len(entries):,} parts; documents may hold at most {ZIP_MAX_ENTRIES:,}. "
-            "It may be a zip bomb, which is not safe to open", code="zip_bomb")
+            "It may be a zip bomb, which is not safe to open",
+            code="zip_bomb",
+        )
     expanded = sum(e.file_size for e in entries)
     if expanded > ZIP_MAX_EXPANDED_BYTES or expanded > ZIP_MAX_RATIO * max(len(data), 1):
         raise ValidationError(
             f"The file would expand to {_megabytes(expanded)} when opened, {expanded // max(len(data), 1):,} "
-            "times its size. It may be a zip bomb, which is not safe to open", code="zip_bomb")
+            "times its size. It may be a zip bomb, which is not safe to open",
+            code="zip_bomb",
+        )
     names = {e.filename for e in entries}
     for entry in entries:
         if entry.flag_bits & 0x1:
             raise ValidationError(
-                "The file is protected by a password. Remove the password and upload it again",
-                code="encrypted")
+                "The file is protected by a password. Remove the password and upload it again", code="encrypted"
+            )
         if entry.filename.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", entry.filename):
             raise _damaged(generic, " (it has parts stored outside the document)")
         if entry.filename.lower().endswith("vbaproject.bin"):
             raise ValidationError(
                 "The file contains macros, which can run programs. Save it without macros "
-                "(as .docx, .xlsx or .pptx) and upload it again", code="macros")
+                "(as .docx, .xlsx or .pptx) and upload it again",
+                code="macros",
+            )
 
     kind = None
     if "mimetype" in names:
@@ -294,7 +330,8 @@ def _check_zip(data: bytes, kinds) -> FileKind:
         elif len(found) > 1:
             raise ValidationError(
                 "The file claims to be more than one kind of Office document. " + allowed_sentence(kinds),
-                code="polyglot")
+                code="polyglot",
+            )
         else:
             raise _damaged(generic, " (its main part is missing)")
     if kind is None:
@@ -338,7 +375,9 @@ def _reencode_image(data: bytes, kind: FileKind) -> bytes:
             if width * height > IMAGE_MAX_PIXELS:
                 raise ValidationError(
                     f"The image is {width:,} × {height:,} pixels; images may have at most "
-                    f"{IMAGE_MAX_PIXELS // 1_000_000} million pixels", code="too_big")
+                    f"{IMAGE_MAX_PIXELS // 1_000_000} million pixels",
+                    code="too_big",
+                )
             image.load()
             out = io.BytesIO()
             if kind is JPEG:
@@ -357,8 +396,10 @@ def _reencode_image(data: bytes, kind: FileKind) -> bytes:
         raise
     except Image.DecompressionBombError:
         # Pillow's own limit, met while reading the header of a very large image.
-        raise ValidationError(f"The image has too many pixels; images may have at most "
-                              f"{IMAGE_MAX_PIXELS // 1_000_000} million pixels", code="too_big") from None
+        raise ValidationError(
+            f"The image has too many pixels; images may have at most {IMAGE_MAX_PIXELS // 1_000_000} million pixels",
+            code="too_big",
+        ) from None
     except (OSError, SyntaxError, ValueError, KeyError):
         raise _damaged(kind) from None
 
@@ -370,8 +411,11 @@ def _sniff(data: bytes, kinds) -> tuple[str, FileKind | None]:
         kind = _check_zip(data, kinds)
         told = _MAGIC_KIND.get(mime)
         if told is not None and told is not kind:
-            raise ValidationError(f"The file's contents disagree about what it is ({told.article} or "
-                                  f"{kind.article}). {allowed_sentence(kinds)}", code="polyglot")
+            raise ValidationError(
+                f"The file's contents disagree about what it is ({told.article} or "
+                f"{kind.article}). {allowed_sentence(kinds)}",
+                code="polyglot",
+            )
         if told is None and mime not in _ZIPPISH:
             raise _wrong_type(_DESCRIPTIONS.get(mime), None, kinds)
         return mime, kind
@@ -422,7 +466,9 @@ def check_upload(file, *, kinds=ALL_KINDS, max_bytes: int | None = None) -> Chec
             ending = f"ends {extension}" if extension else "has no ending such as .pdf"
             raise ValidationError(
                 f"The file is {kind.article} but its name {ending}. Rename it to end {kind.extensions[0]} "
-                "and upload it again", code="extension")
+                "and upload it again",
+                code="extension",
+            )
 
     if kind in (PDF, PNG, JPEG):
         # Office files are skipped: their parts may legitimately be SVG, and a browser never sniffs the
@@ -430,16 +476,23 @@ def check_upload(file, *, kinds=ALL_KINDS, max_bytes: int | None = None) -> Chec
         if _HTML_ANYWHERE.search(data):
             raise ValidationError(
                 f"The file is {kind.article} with web page code hidden inside it, which is not safe to keep. "
-                f"Save it again as {kind.article} and upload the new copy", code="polyglot")
+                f"Save it again as {kind.article} and upload the new copy",
+                code="polyglot",
+            )
         if zipfile.is_zipfile(io.BytesIO(data)):
             raise ValidationError(
                 f"The file is {kind.article} with a ZIP archive hidden inside it, which is not safe to keep. "
-                f"Save it again as {kind.article} and upload the new copy", code="polyglot")
+                f"Save it again as {kind.article} and upload the new copy",
+                code="polyglot",
+            )
     if kind in (PNG, JPEG):
         data = _reencode_image(data, kind)
 
     return CheckedFile(
-        content=data, original_name=original_name, kind=kind, size=len(data),
+        content=data,
+        original_name=original_name,
+        kind=kind,
+        size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
 
@@ -483,6 +536,7 @@ class UploadField(forms.FileField):
     def __init__(self, *, kinds=ALL_KINDS, max_bytes=None, **kwargs):
         self.kinds = kinds
         self.max_bytes = max_bytes
+
         def hint():
             limit = _megabytes(max_bytes or settings.UPLOAD_MAX_BYTES)
             return f"{allowed_sentence(kinds).replace('Upload', 'A', 1)}, up to {limit}"

@@ -220,9 +220,7 @@ def _icb(org, by):
             ),
         ],
     )
-    urgent = _programme(
-        org, by, "Urgent and emergency care", "Urgent treatment centres, NHS 111 and same-day care."
-    )
+    urgent = _programme(org, by, "Urgent and emergency care", "Urgent treatment centres, NHS 111 and same-day care.")
     cancer = _programme(org, by, "Cancer", "Earlier diagnosis, with a focus on Core20PLUS5 communities.")
 
     healthwatch = _partner(
@@ -509,9 +507,7 @@ def _trust(org, by):
             ),
         ],
     )
-    wards = _programme(
-        org, by, "Patient experience on wards", "15 Steps visits and Always Events on our wards."
-    )
+    wards = _programme(org, by, "Patient experience on wards", "15 Steps visits and Always Events on our wards.")
     bloods = _decision(
         org,
         by,

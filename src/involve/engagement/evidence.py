@@ -29,8 +29,19 @@ from .services import refresh_involvement
 
 log = logging.getLogger(__name__)
 
-EVIDENCE_FIELDS = ["title", "kind", "url", "original_name", "content_type", "size", "sha256", "dated",
-                   "description", "decision", "activity"]
+EVIDENCE_FIELDS = [
+    "title",
+    "kind",
+    "url",
+    "original_name",
+    "content_type",
+    "size",
+    "sha256",
+    "dated",
+    "description",
+    "decision",
+    "activity",
+]
 
 
 def _owner_fields(owner) -> dict:
@@ -56,20 +67,38 @@ def _refresh(evidence):
     if evidence.decision_id:
         refresh_involvement([evidence.decision_id])
     elif evidence.activity_id:
-        refresh_involvement(Activity.decisions.through.objects.filter(activity_id=evidence.activity_id)
-                            .values_list("decision_id", flat=True))
+        refresh_involvement(
+            Activity.decisions.through.objects.filter(activity_id=evidence.activity_id).values_list(
+                "decision_id", flat=True
+            )
+        )
 
 
 def _record(action, *, by, evidence, old=None, new=None):
-    audit.record(action=action, by=by, organisation=evidence.organisation_id, target=evidence,
-                 old=old, new=new, target_label=_label(evidence))
+    audit.record(
+        action=action,
+        by=by,
+        organisation=evidence.organisation_id,
+        target=evidence,
+        old=old,
+        new=new,
+        target_label=_label(evidence),
+    )
 
 
 def _create_file_row(*, by, owner, checked, stored_name, title, dated, description):
     evidence = Evidence(
-        organisation_id=owner.organisation_id, **_owner_fields(owner), title=title.strip(),
-        kind=Evidence.Kind.FILE, original_name=checked.original_name, content_type=checked.content_type,
-        size=checked.size, sha256=checked.sha256, dated=dated, description=description.strip(), created_by=by,
+        organisation_id=owner.organisation_id,
+        **_owner_fields(owner),
+        title=title.strip(),
+        kind=Evidence.Kind.FILE,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        dated=dated,
+        description=description.strip(),
+        created_by=by,
     )
     evidence.file.name = stored_name
     evidence.full_clean()
@@ -91,8 +120,7 @@ def evidence_upload(*, by, owner, file: uploads.CheckedFile, title, dated, descr
         raise TypeError("evidence_upload needs a file checked by core.uploads.check_upload")
     _owner_fields(owner)
     _check_date(dated)
-    fields = {"by": by, "owner": owner, "checked": file, "title": title, "dated": dated,
-              "description": description}
+    fields = {"by": by, "owner": owner, "checked": file, "title": title, "dated": dated, "description": description}
     name = uploads.random_name(f"evidence/{int(owner.organisation_id)}")
 
     if _in_callers_transaction():
@@ -135,8 +163,13 @@ def evidence_add_link(*, by, owner, url, title, dated, description="") -> Eviden
     """Attach a link (https only) to a decision or an activity."""
     _check_date(dated)
     evidence = Evidence(
-        organisation_id=owner.organisation_id, **_owner_fields(owner), title=title.strip(),
-        kind=Evidence.Kind.LINK, url=(url or "").strip(), dated=dated, description=description.strip(),
+        organisation_id=owner.organisation_id,
+        **_owner_fields(owner),
+        title=title.strip(),
+        kind=Evidence.Kind.LINK,
+        url=(url or "").strip(),
+        dated=dated,
+        description=description.strip(),
         created_by=by,
     )
     if not evidence.url:

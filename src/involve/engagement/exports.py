@@ -146,9 +146,7 @@ def programme_rows(programmes):
         "Activities",
         "Improvement objectives",
     ]
-    objectives = Prefetch(
-        "objectives", queryset=ImprovementObjective.objects.order_by("target_date", "title")
-    )
+    objectives = Prefetch("objectives", queryset=ImprovementObjective.objects.order_by("target_date", "title"))
     rows = []
     for p in programmes.prefetch_related(objectives):
         rows.append(

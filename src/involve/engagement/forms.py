@@ -346,6 +346,10 @@ class _FilterForm(core_forms.Form):
         self.is_valid()
         return self.cleaned_data.get(name) or None
 
+    def values(self):
+        """Every filter's cleaned value by name (invalid ones left out), for the list selectors."""
+        return {name: value for name in self.fields if (value := self.value(name)) is not None}
+
 
 def _programme_field():
     return forms.ModelChoiceField(
@@ -378,11 +382,26 @@ class DecisionFilterForm(_FilterForm):
     )
     date_from = NHSDateField(label="Decision date from", required=False)
     date_to = NHSDateField(label="Decision date to", required=False)
+    audience = forms.ModelChoiceField(
+        label="Audience reached",
+        queryset=AudienceTag.objects.none(),
+        required=False,
+        empty_label="Any audience",
+        help_text="By the activities that informed it",
+    )
+    partner = forms.ModelChoiceField(
+        label="Partner",
+        queryset=VCSEPartner.objects.none(),
+        required=False,
+        empty_label="Any partner",
+        help_text="Who took part in the activities that informed it",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes_for_filter(self.access, self.data)
         self.fields["programme"].label_from_instance = _programme_label
+        _reach_fields(self)
 
 
 class ActivityFilterForm(_FilterForm):
@@ -400,16 +419,26 @@ class ActivityFilterForm(_FilterForm):
         choices=[
             ("", "Given or not"),
             ("given", "Given"),
-            ("missing", "Not recorded yet"),
+            ("missing", "Done, feedback not recorded yet"),
         ],
     )
     date_from = NHSDateField(label="Started on or after", required=False)
     date_to = NHSDateField(label="Started on or before", required=False)
+    state = forms.ChoiceField(
+        label="Has it taken place?", required=False, choices=[("", "Any state")] + list(Activity.State.choices)
+    )
+    audience = forms.ModelChoiceField(
+        label="Audience reached", queryset=AudienceTag.objects.none(), required=False, empty_label="Any audience"
+    )
+    partner = forms.ModelChoiceField(
+        label="Partner", queryset=VCSEPartner.objects.none(), required=False, empty_label="Any partner"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes_for_filter(self.access, self.data)
         self.fields["programme"].label_from_instance = _programme_label
+        _reach_fields(self)
 
 
 class ProgrammeFilterForm(_FilterForm):
@@ -427,14 +456,40 @@ def programmes_for_filter(access, data):
     region or the country reads over a thousand programmes, too many for one list or one page."""
     chosen = data.get("organisation", "")
     requested = data.get("programme", "")
-    show = Q(organisation_id=int(chosen)) if chosen.isdigit() else Q(organisation=access.organisation)
-    if requested.isdigit():
+    show = Q(organisation_id=int(chosen)) if _is_id(chosen) else Q(organisation=access.organisation)
+    if _is_id(requested):
         show |= Q(pk=int(requested))
     return (
         access.scope(Programme.objects.filter(show))
         .select_related("organisation")
         .order_by("name", "organisation__name")
     )
+
+
+def _is_id(text):
+    # isdigit() is true for "²", which int() refuses; and a 20-digit number overflows SQLite's integers.
+    return text.isascii() and text.isdecimal() and len(text) < 12
+
+
+def partners_for_filter(access, data):
+    """Like the programme filter: the partners of the organisation chosen, else of the person's own."""
+    chosen, requested = data.get("organisation", ""), data.get("partner", "")
+    show = Q(organisation_id=int(chosen)) if _is_id(chosen) else Q(organisation=access.organisation)
+    if _is_id(requested):
+        show |= Q(pk=int(requested))
+    return access.scope(VCSEPartner.objects.filter(show)).select_related("organisation").order_by("name")
+
+
+def audiences_for_filter(access, data):
+    """National audiences and those of the organisation chosen, else of the person's own."""
+    chosen = data.get("organisation", "")
+    own = Q(organisation_id=int(chosen)) if _is_id(chosen) else Q(organisation=access.organisation)
+    return AudienceTag.objects.filter(Q(organisation=None) | own).order_by("name")
+
+
+def _reach_fields(form):
+    form.fields["audience"].queryset = audiences_for_filter(form.access, form.data)
+    form.fields["partner"].queryset = partners_for_filter(form.access, form.data)
 
 
 def _programme_label(programme):

@@ -182,7 +182,7 @@ class LegalDuty(models.Model):
     applies_to = models.JSONField(default=list, blank=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
     source_url = models.URLField(blank=True, max_length=500)
 
     objects = LegalDutyQuerySet.as_manager()
@@ -193,9 +193,7 @@ class LegalDuty(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "valid_from"], name="unique_legal_duty_code_from"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True)
-                | Q(valid_from__isnull=True)
-                | Q(valid_to__gte=F("valid_from")),
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="legal_duty_dates_in_order",
             ),
         ]
@@ -258,8 +256,7 @@ class AudienceTag(models.Model):
 
 
 class Decision(models.Model):
-    """A decision or proposal, with the assessment of whether the duty to involve applies and how it was met.
-    """
+    """A decision or proposal, with the assessment of whether the duty to involve applies and how it was met."""
 
     class Kind(models.TextChoices):
         STRATEGIC_PLAN = "strategic_plan", "Strategic plan"
@@ -280,16 +277,10 @@ class Decision(models.Model):
         FEEDBACK_GIVEN = "feedback_given", "Feedback given"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="decisions")
-    programme = models.ForeignKey(
-        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
-    )
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions")
     title = models.CharField(max_length=200)
-    reference = models.CharField(
-        max_length=50, blank=True, help_text="Your own reference, for example a paper number"
-    )
-    decision_maker = models.CharField(
-        max_length=200, blank=True, help_text="The board or committee that decides"
-    )
+    reference = models.CharField(max_length=50, blank=True, help_text="Your own reference, for example a paper number")
+    decision_maker = models.CharField(max_length=200, blank=True, help_text="The board or committee that decides")
     kind = models.CharField("type of decision", max_length=20, choices=Kind.choices)
     planned_date = models.DateField("planned decision date", null=True, blank=True)
     actual_date = models.DateField("date the decision was taken", null=True, blank=True)
@@ -313,9 +304,7 @@ class Decision(models.Model):
     )
     scrutiny_consulted_on = models.DateField("scrutiny committee consulted on", null=True, blank=True)
     eia_reference = models.CharField("equality impact assessment reference", max_length=200, blank=True)
-    health_inequalities = models.TextField(
-        "how health inequalities were considered", max_length=LONG_TEXT, blank=True
-    )
+    health_inequalities = models.TextField("how health inequalities were considered", max_length=LONG_TEXT, blank=True)
     plan_audiences = models.ManyToManyField("AudienceTag", blank=True, related_name="planned_for_decisions")
     plan_methods = models.JSONField(default=list, blank=True)  # Method values
     plan_starts = models.DateField("involvement starts", null=True, blank=True)
@@ -345,9 +334,7 @@ class Decision(models.Model):
         indexes = [models.Index(fields=["organisation", "duty_status"], name="decision_org_status")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(plan_ends__isnull=True)
-                | Q(plan_starts__isnull=True)
-                | Q(plan_ends__gte=F("plan_starts")),
+                condition=Q(plan_ends__isnull=True) | Q(plan_starts__isnull=True) | Q(plan_ends__gte=F("plan_starts")),
                 name="decision_plan_dates_in_order",
             ),
         ]
@@ -474,9 +461,7 @@ class TermsOfEngagement(models.Model):
     version = models.CharField(max_length=20)
     agreed_on = models.DateField("agreed on")
     review_on = models.DateField("review due", null=True, blank=True)
-    document_url = models.URLField(
-        "link to the document", blank=True, max_length=500, validators=[https_only]
-    )
+    document_url = models.URLField("link to the document", blank=True, max_length=500, validators=[https_only])
     summary = models.TextField(max_length=SHORT_TEXT, blank=True)
     revision = _revision_field()
 
@@ -539,9 +524,7 @@ class Activity(models.Model):
     OUTCOME_FIELDS = ("participants", "responses", "outputs", "feedback_what", "feedback_given_on", "feedback_how")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="activities")
-    programme = models.ForeignKey(
-        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
-    )
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="activities")
     decisions = models.ManyToManyField(Decision, blank=True, related_name="activities")
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=SHORT_TEXT, blank=True)
@@ -586,9 +569,7 @@ class Activity(models.Model):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="activity_dates_in_order",
             ),
-            models.CheckConstraint(
-                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="activity_cost_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(cost__isnull=True) | Q(cost__gte=0), name="activity_cost_not_negative"),
         ]
 
     class PersonalData:
@@ -678,12 +659,8 @@ class Evidence(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evidence")
     # PROTECT: evidence may be needed in a legal challenge, so removing it is a deliberate act.
-    decision = models.ForeignKey(
-        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
-    )
-    activity = models.ForeignKey(
-        Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
-    )
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     url = models.URLField("web address", blank=True, max_length=2000, validators=[https_only])
@@ -761,9 +738,7 @@ class BoardPaper(models.Model):
     lead_director = models.CharField("lead director", max_length=200, blank=True, help_text="Name and job title")
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.DECISION)
     recommendation = models.TextField(max_length=2000, blank=True)
-    what_people_said = models.TextField(
-        "what people said and how it changed the proposal", max_length=4000, blank=True
-    )
+    what_people_said = models.TextField("what people said and how it changed the proposal", max_length=4000, blank=True)
     revision = _revision_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

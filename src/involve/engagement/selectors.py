@@ -11,6 +11,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -24,7 +25,7 @@ from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Activity, Decision, Evidence, Milestone, TermsOfEngagement
+from .models import Activity, Decision, Evidence, LadderLevel, Milestone, TermsOfEngagement
 
 # The duty applies and the decision is this close (or already past) with no involvement evidence.
 WARNING_WINDOW_DAYS = 60
@@ -134,13 +135,72 @@ def warnings_for(decision) -> list[DecisionWarning]:
     return [w for w in WARNINGS if getattr(decision, f"warn_{w.code}", False)]
 
 
-def decision_list(queryset):
-    return with_warnings(queryset.select_related("organisation", "programme"))
+# Sort statuses in the order a decision moves through them, and ladder levels lowest first.
+STATUS_RANK = Case(
+    *[When(duty_status=status, then=Value(rank)) for rank, status in enumerate(Decision.DutyStatus.values)],
+    output_field=IntegerField(),
+)
+LEVEL_RANK = Case(
+    *[When(ladder_level=level, then=Value(rank)) for rank, level in enumerate(LadderLevel.values)],
+    output_field=IntegerField(),
+)
 
 
-def activity_list(queryset, *, today=None):
-    today = _today(today)
-    return queryset.select_related("organisation", "programme").annotate(
+def _reached_or_partnered(filters, on_decisions=False):
+    """Conditions for the audience-reached and partner filters, on activities or on the decisions
+    they informed (as EXISTS, so a decision with several matching activities is listed once)."""
+    conditions = Q()
+    for name, through, column in (
+        ("audience", Activity.audiences_reached.through, "audiencetag_id"),
+        ("partner", Activity.partners.through, "vcsepartner_id"),
+    ):
+        if chosen := filters.get(name):
+            rows = through.objects.order_by().filter(**{column: chosen.pk})
+            own = {"activity__decisions": OuterRef("pk")} if on_decisions else {"activity_id": OuterRef("pk")}
+            conditions &= Exists(rows.filter(**own))
+    return conditions
+
+
+def _partner_named(query, on_decisions):
+    links = Activity.partners.through.objects.order_by().filter(vcsepartner__name__icontains=query)
+    if on_decisions:
+        return Exists(links.filter(activity__decisions=OuterRef("pk")))
+    return Exists(links.filter(activity_id=OuterRef("pk")))
+
+
+def decision_list(*, access, filters=None, ordering=("-decision_on", "pk")):
+    """The decisions `access` may read, with their warnings, filtered by the list's filters (cleaned
+    values by name) and ordered. The only way views read a list of decisions, so none forgets tenancy."""
+    f = filters or {}
+    decisions = with_warnings(access.scope(Decision.objects.all()).select_related("organisation", "programme"))
+    decisions = decisions.annotate(status_rank=STATUS_RANK)
+    if query := f.get("q"):
+        decisions = decisions.filter(
+            Q(title__icontains=query)
+            | Q(reference__icontains=query)
+            | Q(decision_maker__icontains=query)
+            | Q(summary__icontains=query)
+            | _partner_named(query, on_decisions=True)
+        )
+    for name in ("organisation", "programme", "duty_status", "kind"):
+        if value := f.get(name):
+            decisions = decisions.filter(**{name: value})
+    if warning := f.get("warning"):
+        decisions = filter_warning(decisions, warning)
+    if date_from := f.get("date_from"):
+        decisions = decisions.filter(decision_on__gte=date_from)
+    if date_to := f.get("date_to"):
+        decisions = decisions.filter(decision_on__lte=date_to)
+    decisions = decisions.filter(_reached_or_partnered(f, on_decisions=True))
+    return decisions.order_by(*ordering)
+
+
+def activity_list(*, access, filters=None, ordering=("-starts_on", "pk")):
+    """The activities `access` may read, filtered and ordered, with the columns the list shows."""
+    f = filters or {}
+    activities = access.scope(Activity.objects.all()).select_related("organisation", "programme")
+    activities = activities.annotate(
+        level_rank=LEVEL_RANK,
         n_decisions=Subquery(
             Activity.decisions.through.objects.filter(activity_id=OuterRef("pk"))
             .order_by()
@@ -149,17 +209,35 @@ def activity_list(queryset, *, today=None):
             .values("n"),
             output_field=IntegerField(),
         ),
-        # Once an activity is over, the people who took part should hear what happened next.
+        # Once an activity is done, the people who took part should hear what happened next.
         feedback_due=Case(
-            When(
-                Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today),
-                feedback_given_on__isnull=True,
-                then=Value(True),
-            ),
+            When(state=Activity.State.DONE, feedback_given_on__isnull=True, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
     )
+    if query := f.get("q"):
+        activities = activities.filter(
+            Q(title__icontains=query)
+            | Q(description__icontains=query)
+            | Q(location__icontains=query)
+            | Q(outputs__icontains=query)
+            | _partner_named(query, on_decisions=False)
+        )
+    for name in ("organisation", "programme", "method", "ladder_level", "state"):
+        if value := f.get(name):
+            activities = activities.filter(**{name: value})
+    feedback = f.get("feedback")
+    if feedback == "given":
+        activities = activities.filter(feedback_given_on__isnull=False)
+    elif feedback == "missing":
+        activities = activities.filter(state=Activity.State.DONE, feedback_given_on__isnull=True)
+    if date_from := f.get("date_from"):
+        activities = activities.filter(starts_on__gte=date_from)
+    if date_to := f.get("date_to"):
+        activities = activities.filter(starts_on__lte=date_to)
+    activities = activities.filter(_reached_or_partnered(f))
+    return activities.order_by(*ordering)
 
 
 def _count(model, field):
@@ -283,9 +361,7 @@ def _decision_entries(decision):
     maker = decision.decision_maker
     entries = []
     if decision.actual_date:
-        entries.append(
-            TimelineEntry(decision.actual_date, "Decision taken", decision.title, maker, url, order=5)
-        )
+        entries.append(TimelineEntry(decision.actual_date, "Decision taken", decision.title, maker, url, order=5))
     if decision.planned_date and decision.planned_date != decision.actual_date:
         label = "Decision planned" if not decision.actual_date else "Decision originally planned"
         entries.append(TimelineEntry(decision.planned_date, label, decision.title, maker, url, order=5))

@@ -6,14 +6,30 @@ from . import views_documents as views
 from .coversheet import views as cover_sheets
 
 urlpatterns = [
-    path("decisions/<int:pk>/evidence/add-file/", views.evidence_add,
-         {"owner_type": "decision", "kind": "file"}, name="evidence_add_file_decision"),
-    path("decisions/<int:pk>/evidence/add-link/", views.evidence_add,
-         {"owner_type": "decision", "kind": "link"}, name="evidence_add_link_decision"),
-    path("activities/<int:pk>/evidence/add-file/", views.evidence_add,
-         {"owner_type": "activity", "kind": "file"}, name="evidence_add_file_activity"),
-    path("activities/<int:pk>/evidence/add-link/", views.evidence_add,
-         {"owner_type": "activity", "kind": "link"}, name="evidence_add_link_activity"),
+    path(
+        "decisions/<int:pk>/evidence/add-file/",
+        views.evidence_add,
+        {"owner_type": "decision", "kind": "file"},
+        name="evidence_add_file_decision",
+    ),
+    path(
+        "decisions/<int:pk>/evidence/add-link/",
+        views.evidence_add,
+        {"owner_type": "decision", "kind": "link"},
+        name="evidence_add_link_decision",
+    ),
+    path(
+        "activities/<int:pk>/evidence/add-file/",
+        views.evidence_add,
+        {"owner_type": "activity", "kind": "file"},
+        name="evidence_add_file_activity",
+    ),
+    path(
+        "activities/<int:pk>/evidence/add-link/",
+        views.evidence_add,
+        {"owner_type": "activity", "kind": "link"},
+        name="evidence_add_link_activity",
+    ),
     path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
     path("decisions/<int:pk>/cover-sheet/", cover_sheets.cover_sheet, name="cover_sheet"),

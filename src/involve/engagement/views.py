@@ -6,7 +6,6 @@ views_register.py; evidence and cover sheets in views_documents.py.
 """
 
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from involve.core.pages import (
     confirm_delete,
     export_response,
     form_page,
+    posted,
     save_form,
     sort_columns,
     sort_order,
@@ -34,7 +34,7 @@ from .forms import (
     FeedbackForm,
     ScreeningForm,
 )
-from .models import Activity, Decision, Evidence, LadderLevel
+from .models import Decision, Evidence
 
 
 def export_links(request, name):
@@ -43,11 +43,6 @@ def export_links(request, name):
 
 # Decisions
 
-# Sort statuses in the order a decision moves through them, not alphabetically.
-STATUS_RANK = Case(
-    *[When(duty_status=status, then=Value(rank)) for rank, status in enumerate(Decision.DutyStatus.values)],
-    output_field=IntegerField(),
-)
 DECISION_SORTS = {
     "title": ["title"],
     "organisation": ["organisation__name"],
@@ -69,25 +64,8 @@ def _filtered_decisions(request):
     access = request.access
     access.require(Action.VIEW)
     form = DecisionFilterForm(request.GET, access=access)
-    decisions = selectors.decision_list(access.scope(Decision.objects.all())).annotate(status_rank=STATUS_RANK)
-    if query := form.value("q"):
-        decisions = decisions.filter(
-            Q(title__icontains=query)
-            | Q(reference__icontains=query)
-            | Q(decision_maker__icontains=query)
-            | Q(summary__icontains=query)
-        )
-    for name in ("organisation", "programme", "duty_status", "kind"):
-        if value := form.value(name):
-            decisions = decisions.filter(**{name: value})
-    if warning := form.value("warning"):
-        decisions = selectors.filter_warning(decisions, warning)
-    if date_from := form.value("date_from"):
-        decisions = decisions.filter(decision_on__gte=date_from)
-    if date_to := form.value("date_to"):
-        decisions = decisions.filter(decision_on__lte=date_to)
     sort, ordering = sort_order(request, DECISION_SORTS, "-date")
-    return form, decisions.order_by(*ordering), sort
+    return form, selectors.decision_list(access=access, filters=form.values(), ordering=ordering), sort
 
 
 def decision_list(request):
@@ -139,7 +117,7 @@ def decision_detail(request, pk):
 def decision_add(request):
     access = request.access
     access.require(Action.EDIT)
-    form = DecisionForm(request.POST or None, organisation=access.organisation)
+    form = DecisionForm(posted(request), organisation=access.organisation)
     done = save_form(
         request,
         form,
@@ -158,7 +136,7 @@ def decision_add(request):
 
 def decision_edit(request, pk):
     decision = get_decision_for_user(request.access, pk, action=Action.EDIT)
-    form = DecisionForm(request.POST or None, instance=decision, organisation=decision.organisation)
+    form = DecisionForm(posted(request), instance=decision, organisation=decision.organisation)
     done = save_form(
         request,
         form,
@@ -178,7 +156,7 @@ def decision_edit(request, pk):
 
 def decision_screen(request, pk):
     decision = get_decision_for_user(request.access, pk, action=Action.MANAGE)
-    form = ScreeningForm(request.POST or None, instance=decision)
+    form = ScreeningForm(posted(request), instance=decision)
 
     def save():
         assessment = form.assessment()
@@ -246,10 +224,6 @@ def decision_timeline(request, pk):
 
 # Activities
 
-LEVEL_RANK = Case(
-    *[When(ladder_level=level, then=Value(rank)) for rank, level in enumerate(LadderLevel.values)],
-    output_field=IntegerField(),
-)
 ACTIVITY_SORTS = {
     "title": ["title"],
     "organisation": ["organisation__name"],
@@ -274,28 +248,8 @@ def _filtered_activities(request):
     access = request.access
     access.require(Action.VIEW)
     form = ActivityFilterForm(request.GET, access=access)
-    activities = selectors.activity_list(access.scope(Activity.objects.all())).annotate(level_rank=LEVEL_RANK)
-    if query := form.value("q"):
-        activities = activities.filter(
-            Q(title__icontains=query)
-            | Q(description__icontains=query)
-            | Q(location__icontains=query)
-            | Q(outputs__icontains=query)
-        )
-    for name in ("organisation", "programme", "method", "ladder_level"):
-        if value := form.value(name):
-            activities = activities.filter(**{name: value})
-    feedback = form.value("feedback")
-    if feedback == "given":
-        activities = activities.filter(feedback_given_on__isnull=False)
-    elif feedback == "missing":
-        activities = activities.filter(feedback_given_on__isnull=True)
-    if date_from := form.value("date_from"):
-        activities = activities.filter(starts_on__gte=date_from)
-    if date_to := form.value("date_to"):
-        activities = activities.filter(starts_on__lte=date_to)
     sort, ordering = sort_order(request, ACTIVITY_SORTS, "-starts")
-    return form, activities.order_by(*ordering), sort
+    return form, selectors.activity_list(access=access, filters=form.values(), ordering=ordering), sort
 
 
 def activity_list(request):
@@ -348,7 +302,7 @@ def activity_detail(request, pk):
 def activity_add(request):
     access = request.access
     access.require(Action.EDIT)
-    form = ActivityForm(request.POST or None, organisation=access.organisation)
+    form = ActivityForm(posted(request), organisation=access.organisation)
     if request.method == "GET" and request.GET.get("decision"):
         # Started from a decision's page: tick that decision, if it is one of ours.
         form.initial["decisions"] = list(
@@ -377,7 +331,7 @@ def activity_add(request):
 
 def activity_edit(request, pk):
     activity = get_activity_for_user(request.access, pk, action=Action.EDIT)
-    form = ActivityForm(request.POST or None, instance=activity, organisation=activity.organisation)
+    form = ActivityForm(posted(request), instance=activity, organisation=activity.organisation)
     done = save_form(
         request,
         form,
@@ -406,7 +360,7 @@ def activity_feedback(request, pk):
             "Change its state to ‘Taking place’ or ‘Done’ first.",
         )
         return redirect("engagement:activity_detail", pk=activity.pk)
-    form = FeedbackForm(request.POST or None, instance=activity)
+    form = FeedbackForm(posted(request), instance=activity)
     done = save_form(
         request,
         form,

@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
+from involve.core import forms as core_forms
 from involve.core.forms import NHSDateField
+from involve.core.pages import INVALID, apply_errors
 from involve.core.uploads import ALL_KINDS, UploadField
 from involve.organisations.permissions import Action
 
@@ -27,14 +29,17 @@ from .access import get_activity_for_user, get_decision_for_user, get_evidence_f
 from .models import Decision, Evidence
 
 
-class _EvidenceForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Title",
-                            help_text="What the evidence is, for example Workshop report or Survey results")
-    dated = NHSDateField(label="Date of the evidence",
-                         help_text="The date of what it shows, for example the day of the meeting. "
-                                   "For example, 15 3 2025")
-    description = forms.CharField(label="Description", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+class _EvidenceForm(core_forms.Form):
+    title = forms.CharField(
+        max_length=200, label="Title", help_text="What the evidence is, for example Workshop report or Survey results"
+    )
+    dated = NHSDateField(
+        label="Date of the evidence",
+        help_text="The date of what it shows, for example the day of the meeting. For example, 15 3 2025",
+    )
+    description = forms.CharField(
+        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class EvidenceFileForm(_EvidenceForm):
@@ -43,8 +48,11 @@ class EvidenceFileForm(_EvidenceForm):
 
 
 class EvidenceLinkForm(_EvidenceForm):
-    url = forms.CharField(label="Web address", max_length=2000,
-                          help_text="It must start with https://, for example https://www.example.nhs.uk/report")
+    url = forms.CharField(
+        label="Web address",
+        max_length=2000,
+        help_text="It must start with https://, for example https://www.example.nhs.uk/report",
+    )
     field_order = ["title", "url", "dated", "description"]
 
     def clean_url(self):
@@ -67,16 +75,6 @@ def _owner_url(owner) -> str:
     return reverse(f"engagement:{name}", args=[owner.pk]) + "#evidence"
 
 
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 @require_http_methods(["GET", "POST"])
 def evidence_add(request, pk, owner_type, kind):
     owner = _owner(request, owner_type, pk, Action.EDIT)
@@ -85,24 +83,39 @@ def evidence_add(request, pk, owner_type, kind):
     form = form_class(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
         data = form.cleaned_data
-        common = {"by": request.user, "owner": owner, "title": data["title"], "dated": data["dated"],
-                  "description": data["description"]}
+        common = {
+            "by": request.user,
+            "owner": owner,
+            "title": data["title"],
+            "dated": data["dated"],
+            "description": data["description"],
+        }
         try:
             if kind == Evidence.Kind.FILE:
                 item = evidence.evidence_upload(file=data["file"], **common)
             else:
                 item = evidence.evidence_add_link(url=data["url"], **common)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Evidence added: {item.title}")
             return redirect(_owner_url(owner))
-    return render(request, "engagement/documents/evidence_form.html", {
-        "section": "decisions" if owner_type == "decision" else "activities",
-        "form": form, "owner": owner, "owner_type": owner_type, "kind": kind, "back_url": _owner_url(owner),
-        "other_kind_url": reverse(
-            f"engagement:evidence_add_{'link' if kind == 'file' else 'file'}_{owner_type}", args=[owner.pk]),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "engagement/documents/evidence_form.html",
+        {
+            "section": "decisions" if owner_type == "decision" else "activities",
+            "form": form,
+            "owner": owner,
+            "owner_type": owner_type,
+            "kind": kind,
+            "back_url": _owner_url(owner),
+            "other_kind_url": reverse(
+                f"engagement:evidence_add_{'link' if kind == 'file' else 'file'}_{owner_type}", args=[owner.pk]
+            ),
+        },
+        status=INVALID if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,10 +126,16 @@ def evidence_remove(request, pk):
         evidence.evidence_delete(by=request.user, evidence=item)
         messages.success(request, f"Evidence removed: {item.title}")
         return redirect(_owner_url(owner))
-    return render(request, "engagement/documents/evidence_remove.html", {
-        "section": "decisions" if item.decision_id else "activities",
-        "evidence": item, "owner": owner, "back_url": _owner_url(owner),
-    })
+    return render(
+        request,
+        "engagement/documents/evidence_remove.html",
+        {
+            "section": "decisions" if item.decision_id else "activities",
+            "evidence": item,
+            "owner": owner,
+            "back_url": _owner_url(owner),
+        },
+    )
 
 
 def download_name(item) -> str:
@@ -136,8 +155,12 @@ def evidence_download(request, pk):
         raise Http404 from None
     if request.method == "GET":
         evidence.evidence_downloaded(by=request.user, evidence=item)
-    response = FileResponse(handle, as_attachment=True, filename=download_name(item),
-                            content_type=item.content_type or "application/octet-stream")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(item),
+        content_type=item.content_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     # Should a browser ever show it anyway, nothing in it may run or load.

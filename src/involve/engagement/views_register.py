@@ -11,6 +11,7 @@ from involve.core.pages import (
     confirm_delete,
     export_response,
     form_page,
+    posted,
     save_form,
     sort_columns,
     sort_order,
@@ -150,7 +151,7 @@ def programme_timeline(request, pk):
 def programme_add(request):
     access = request.access
     access.require(Action.EDIT)
-    form = ProgrammeForm(request.POST or None, organisation=access.organisation)
+    form = ProgrammeForm(posted(request), organisation=access.organisation)
     created = {}
 
     def save():
@@ -176,7 +177,7 @@ def programme_add(request):
 
 def programme_edit(request, pk):
     programme = get_programme_for_user(request.access, pk, action=Action.EDIT)
-    form = ProgrammeForm(request.POST or None, instance=programme, organisation=programme.organisation)
+    form = ProgrammeForm(posted(request), instance=programme, organisation=programme.organisation)
     url = reverse("engagement:programme_detail", args=[programme.pk])
     done = _save_form(
         request,
@@ -217,7 +218,7 @@ def programme_delete(request, pk):
 
 def objective_add(request, pk):
     programme = get_programme_for_user(request.access, pk, action=Action.EDIT)
-    form = ObjectiveForm(request.POST or None, organisation=programme.organisation, programme=programme)
+    form = ObjectiveForm(posted(request), organisation=programme.organisation, programme=programme)
     url = reverse("engagement:programme_detail", args=[programme.pk])
     done = _save_form(
         request,
@@ -238,7 +239,7 @@ def objective_add(request, pk):
 
 def objective_edit(request, pk):
     objective = get_objective_for_user(request.access, pk, action=Action.EDIT)
-    form = ObjectiveForm(request.POST or None, instance=objective, organisation=objective.organisation)
+    form = ObjectiveForm(posted(request), instance=objective, organisation=objective.organisation)
     url = reverse("engagement:programme_detail", args=[objective.programme_id])
     done = _save_form(
         request,
@@ -277,7 +278,7 @@ def objective_delete(request, pk):
 
 def milestone_add(request, pk):
     objective = get_objective_for_user(request.access, pk, action=Action.EDIT)
-    form = MilestoneForm(request.POST or None, organisation=objective.organisation, objective=objective)
+    form = MilestoneForm(posted(request), organisation=objective.organisation, objective=objective)
     url = reverse("engagement:programme_detail", args=[objective.programme_id])
     done = _save_form(
         request,
@@ -293,7 +294,7 @@ def milestone_add(request, pk):
 
 def milestone_edit(request, pk):
     milestone = get_milestone_for_user(request.access, pk, action=Action.EDIT)
-    form = MilestoneForm(request.POST or None, instance=milestone, organisation=milestone.organisation)
+    form = MilestoneForm(posted(request), instance=milestone, organisation=milestone.organisation)
     url = reverse("engagement:programme_detail", args=[milestone.objective.programme_id])
     done = _save_form(
         request,
@@ -410,7 +411,7 @@ def partner_detail(request, pk):
 def partner_add(request):
     access = request.access
     access.require(Action.EDIT)
-    form = PartnerForm(request.POST or None, organisation=access.organisation)
+    form = PartnerForm(posted(request), organisation=access.organisation)
     created = {}
 
     def save():
@@ -436,7 +437,7 @@ def partner_add(request):
 
 def partner_edit(request, pk):
     partner = get_partner_for_user(request.access, pk, action=Action.EDIT)
-    form = PartnerForm(request.POST or None, instance=partner, organisation=partner.organisation)
+    form = PartnerForm(posted(request), instance=partner, organisation=partner.organisation)
     url = reverse("engagement:partner_detail", args=[partner.pk])
     done = _save_form(
         request,
@@ -467,7 +468,7 @@ def partner_delete(request, pk):
 
 def terms_add(request, pk):
     partner = get_partner_for_user(request.access, pk, action=Action.EDIT)
-    form = TermsForm(request.POST or None, organisation=partner.organisation, partner=partner)
+    form = TermsForm(posted(request), organisation=partner.organisation, partner=partner)
     url = reverse("engagement:partner_detail", args=[partner.pk])
     done = _save_form(
         request,
@@ -488,7 +489,7 @@ def terms_add(request, pk):
 
 def terms_edit(request, pk):
     terms = get_terms_for_user(request.access, pk, action=Action.EDIT)
-    form = TermsForm(request.POST or None, instance=terms, organisation=terms.organisation)
+    form = TermsForm(posted(request), instance=terms, organisation=terms.organisation)
     url = reverse("engagement:partner_detail", args=[terms.partner_id])
     done = _save_form(
         request,
@@ -545,7 +546,7 @@ def audience_list(request):
 def audience_add(request):
     access = request.access
     access.require(Action.MANAGE)
-    form = AudienceTagForm(request.POST or None, organisation=access.organisation)
+    form = AudienceTagForm(posted(request), organisation=access.organisation)
     url = reverse("engagement:audience_list")
     done = _save_form(
         request,
@@ -567,7 +568,7 @@ def audience_add(request):
 
 def audience_edit(request, pk):
     tag = get_audience_tag_for_user(request.access, pk, action=Action.MANAGE)
-    form = AudienceTagForm(request.POST or None, instance=tag, organisation=tag.organisation)
+    form = AudienceTagForm(posted(request), instance=tag, organisation=tag.organisation)
     url = reverse("engagement:audience_list")
     done = _save_form(
         request,

@@ -7,8 +7,10 @@ from django.utils.functional import lazy
 
 
 def _lockout_message() -> str:
-    return (f"You have tried to sign in too many times. Wait {settings.LOGIN_LOCKOUT_MINUTES} minutes, then "
-            "try again, or reset your password.")
+    return (
+        f"You have tried to sign in too many times. Wait {settings.LOGIN_LOCKOUT_MINUTES} minutes, then "
+        "try again, or reset your password."
+    )
 
 
 class InviteOnlyAccountAdapter(DefaultAccountAdapter):
@@ -32,8 +34,9 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
         except ValidationError:
             # A locked-out attempt is refused before the password is checked, so Django sends no
             # user_login_failed; send it here so that the audit log sees every refused sign-in.
-            user_login_failed.send(sender=__name__, credentials={"email": credentials.get("email", "")},
-                                   request=request, locked_out=True)
+            user_login_failed.send(
+                sender=__name__, credentials={"email": credentials.get("email", "")}, request=request, locked_out=True
+            )
             raise
 
 

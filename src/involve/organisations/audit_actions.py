@@ -2,22 +2,27 @@
 
 from involve.audit.registry import register_actions, register_field_labels, register_link
 
-register_actions({
-    "organisation.create": "added the organisation",
-    "organisation.update": "changed the details of",
-    "succession.create": "recorded the succession",
-    "membership.invite": "invited",
-    "membership.update": "changed the role of",
-    "membership.remove": "removed {record} from the organisation",
-    "auth.login_failed": "failed to sign in as",
-    "auth.mfa_failed": "entered a wrong two-factor code for",
-})
-register_actions({
-    "auth.login": "signed in",
-    "auth.logout": "signed out",
-    "auth.mfa_added": "set up two-factor authentication",
-    "auth.mfa_removed": "removed two-factor authentication",
-}, names_record=False)
+register_actions(
+    {
+        "organisation.create": "added the organisation",
+        "organisation.update": "changed the details of",
+        "succession.create": "recorded the succession",
+        "membership.invite": "invited",
+        "membership.update": "changed the role of",
+        "membership.remove": "removed {record} from the organisation",
+        "auth.login_failed": "failed to sign in as",
+        "auth.mfa_failed": "entered a wrong two-factor code for",
+    }
+)
+register_actions(
+    {
+        "auth.login": "signed in",
+        "auth.logout": "signed out",
+        "auth.mfa_added": "set up two-factor authentication",
+        "auth.mfa_removed": "removed two-factor authentication",
+    },
+    names_record=False,
+)
 
 register_link("organisations.organisation", "organisations:detail", organisation_field="")
 

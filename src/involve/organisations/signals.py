@@ -30,17 +30,18 @@ def _login_failed(sender, credentials, request=None, locked_out=False, **kwargs)
 @receiver(authentication_failed)
 def _mfa_failed(sender, request, user, authenticator, reauthentication=False, **kwargs):
     # A wrong two-factor code: the password was right, so someone may have it.
-    audit.record(action="auth.mfa_failed", target=user, target_label=user.email,
-                 new={"type": authenticator.type})
+    audit.record(action="auth.mfa_failed", target=user, target_label=user.email, new={"type": authenticator.type})
 
 
 @receiver(authenticator_added)
 def _mfa_added(sender, request, user, authenticator, **kwargs):
-    audit.record(action="auth.mfa_added", by=user, target=user, target_label=user.email,
-                 new={"type": authenticator.type})
+    audit.record(
+        action="auth.mfa_added", by=user, target=user, target_label=user.email, new={"type": authenticator.type}
+    )
 
 
 @receiver(authenticator_removed)
 def _mfa_removed(sender, request, user, authenticator, **kwargs):
-    audit.record(action="auth.mfa_removed", by=user, target=user, target_label=user.email,
-                 old={"type": authenticator.type})
+    audit.record(
+        action="auth.mfa_removed", by=user, target=user, target_label=user.email, old={"type": authenticator.type}
+    )

@@ -2,25 +2,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from involve.core.pages import INVALID, form_page, posted, save_form
 from involve.core.pagination import paginate
 
 from . import services
 from .access import SESSION_KEY, get_membership_for_user, get_organisation_for_user
-from .forms import InviteForm, MembershipForm, OrganisationForm, SuccessionForm, SwitchForm
+from .forms import InviteForm, MembershipForm, OrganisationForm, SuccessionForm, SwitchForm, changes
 from .models import Membership, Organisation, Role, Succession
 from .permissions import Action
-
-
-def _apply_errors(form, exc: ValidationError):
-    # Service-level rules (last administrator, cycles) come back as the form's own errors.
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def organisation_list(request):
@@ -34,76 +25,104 @@ def organisation_list(request):
     if kind in Organisation.Kind.values:
         organisations = organisations.filter(kind=kind)
     page = paginate(request, organisations.order_by("path"))
-    return render(request, "organisations/list.html", {
-        "section": "organisations", "page": page, "query": query, "kind": kind, "kinds": Organisation.Kind.choices,
-    })
+    return render(
+        request,
+        "organisations/list.html",
+        {
+            "section": "organisations",
+            "page": page,
+            "query": query,
+            "kind": kind,
+            "kinds": Organisation.Kind.choices,
+        },
+    )
 
 
 def organisation_detail(request, pk):
     access = request.access
     organisation = get_organisation_for_user(access, pk)
     readable = access.readable_organisations
-    return render(request, "organisations/detail.html", {
-        "section": "organisations",
-        "organisation": organisation,
-        "parent_readable": organisation.parent_id and readable.filter(pk=organisation.parent_id).exists(),
-        "children": readable.filter(parent=organisation).annotate(n_members=Count("memberships")),
-        "predecessors": Succession.objects.filter(successor=organisation).select_related("predecessor"),
-        "successors": Succession.objects.filter(predecessor=organisation).select_related("successor"),
-        "can_change": access.can_change(organisation.pk, Action.MANAGE_MEMBERS),
-    })
+    return render(
+        request,
+        "organisations/detail.html",
+        {
+            "section": "organisations",
+            "organisation": organisation,
+            "parent_readable": organisation.parent_id and readable.filter(pk=organisation.parent_id).exists(),
+            "children": readable.filter(parent=organisation).annotate(n_members=Count("memberships")),
+            "predecessors": Succession.objects.filter(successor=organisation).select_related("predecessor"),
+            "successors": Succession.objects.filter(predecessor=organisation).select_related("successor"),
+            "can_change": access.can_change(organisation.pk, Action.MANAGE_MEMBERS),
+        },
+    )
 
 
 def organisation_add_child(request, pk):
     access = request.access
     parent = get_organisation_for_user(access, pk, action=Action.MANAGE_MEMBERS)
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child = services.organisation_create(by=request.user, parent=parent, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"{child.name} has been added below {parent.name}.")
-            return redirect("organisations:detail", pk=child.pk)
-    return render(request, "organisations/form.html", {
-        "section": "organisations", "form": form, "parent": parent,
-        "title": f"Add an organisation below {parent.name}",
-    })
+    form = OrganisationForm(posted(request))
+    done = save_form(
+        request,
+        form,
+        lambda: services.organisation_create(by=request.user, parent=parent, **changes(form)),
+        success=lambda child: f"{child.name} has been added below {parent.name}.",
+        next_url=lambda child: reverse("organisations:detail", args=[child.pk]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title=f"Add an organisation below {parent.name}",
+        section="organisations",
+        cancel_url=reverse("organisations:detail", args=[parent.pk]),
+    )
 
 
 def organisation_edit(request, pk):
     access = request.access
     organisation = get_organisation_for_user(access, pk, action=Action.MANAGE_MEMBERS)
-    initial = {f: getattr(organisation, f) for f in ("name", "kind", "ods_code", "valid_from", "valid_to")}
-    form = OrganisationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organisation_update(by=request.user, organisation=organisation, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, "The organisation's details have been saved.")
-            return redirect("organisations:detail", pk=organisation.pk)
-    return render(request, "organisations/form.html", {
-        "section": "organisations", "form": form, "organisation": organisation,
-        "title": f"Change {organisation.name}",
-    })
+    initial = {f: getattr(organisation, f) for f in services.ORGANISATION_EDIT_FIELDS + ["revision"]}
+    form = OrganisationForm(posted(request), initial=initial)
+    done = save_form(
+        request,
+        form,
+        lambda: services.organisation_update(
+            by=request.user, organisation=organisation, revision=form.cleaned_data["revision"], **changes(form)
+        ),
+        success="The organisation's details have been saved.",
+        next_url=lambda org: reverse("organisations:detail", args=[org.pk]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title=f"Change {organisation.name}",
+        section="organisations",
+        cancel_url=reverse("organisations:detail", args=[organisation.pk]),
+    )
 
 
 def succession_add(request):
     access = request.access
     access.require(Action.MANAGE_MEMBERS)
-    form = SuccessionForm(request.POST or None, organisations=access.readable_organisations)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.succession_record(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, "The succession has been recorded.")
-            return redirect("organisations:detail", pk=form.cleaned_data["successor"].pk)
-    return render(request, "organisations/succession_form.html", {"section": "organisations", "form": form})
+    form = SuccessionForm(posted(request), organisations=access.readable_organisations)
+    done = save_form(
+        request,
+        form,
+        lambda: services.succession_record(by=request.user, **form.cleaned_data),
+        success="The succession has been recorded.",
+        next_url=lambda succession: reverse("organisations:detail", args=[succession.successor_id]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Record a merger or succession",
+        section="organisations",
+        cancel_url=reverse("organisations:list"),
+        intro=(
+            "When one organisation's work passes to another (for example clinical commissioning groups into an "
+            "integrated care board on 1 July 2022), reports roll the predecessor's records into the successor. "
+            "For a merger, record one succession for each predecessor."
+        ),
+    )
 
 
 def switch(request):
@@ -111,8 +130,9 @@ def switch(request):
     if request.method == "POST":
         form = SwitchForm(request.POST)
         if form.is_valid():
-            chosen = next((m for m in access.memberships if m.organisation_id == form.cleaned_data["organisation"]),
-                          None)
+            chosen = next(
+                (m for m in access.memberships if m.organisation_id == form.cleaned_data["organisation"]), None
+            )
             if chosen is not None:
                 request.session[SESSION_KEY] = chosen.organisation_id
                 messages.success(request, f"You are now working in {chosen.organisation.name}.")
@@ -134,41 +154,73 @@ def member_list(request):
     if role in Role.values:
         memberships = memberships.filter(role=role)
     page = paginate(request, memberships.order_by("user__email"))
-    return render(request, "organisations/members.html", {
-        "section": "members", "page": page, "query": query, "role": role, "roles": Role.choices,
-    })
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "section": "members",
+            "page": page,
+            "query": query,
+            "role": role,
+            "roles": Role.choices,
+        },
+    )
 
 
 def member_invite(request):
     access = request.access
     access.require(Action.MANAGE_MEMBERS)
-    form = InviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_invite(by=request.user, request=request, organisation=access.organisation,
-                                   **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"An invitation has been sent to {form.cleaned_data['email']}.")
-            return redirect("organisations:members")
-    return render(request, "organisations/invite.html", {"section": "members", "form": form})
+    form = InviteForm(posted(request))
+    done = save_form(
+        request,
+        form,
+        lambda: services.member_invite(
+            by=request.user,
+            links=services.invitation_links(request),
+            organisation=access.organisation,
+            **form.cleaned_data,
+        ),
+        success=lambda membership: f"An invitation has been sent to {membership.user.email}.",
+        next_url=lambda membership: reverse("organisations:members"),
+    )
+    return done or form_page(
+        request,
+        form,
+        title=f"Invite someone to {access.organisation.name}",
+        section="members",
+        cancel_url=reverse("organisations:members"),
+        intro="They will get an email. Someone new to Involve gets a link to set their password.",
+        submit="Send invitation",
+    )
 
 
 def member_edit(request, pk):
     membership = get_membership_for_user(request.access, pk, action=Action.MANAGE_MEMBERS)
-    form = MembershipForm(request.POST or None, initial={
-        "role": membership.role, "equality_data_access": membership.equality_data_access})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_update(by=request.user, membership=membership, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"{membership.user.display_name}'s role has been changed.")
-            return redirect("organisations:members")
-    return render(request, "organisations/member_edit.html", {
-        "section": "members", "form": form, "membership": membership})
+    form = MembershipForm(
+        posted(request),
+        initial={
+            "role": membership.role,
+            "equality_data_access": membership.equality_data_access,
+            "revision": membership.revision,
+        },
+    )
+    done = save_form(
+        request,
+        form,
+        lambda: services.membership_update(
+            by=request.user, membership=membership, revision=form.cleaned_data["revision"], **changes(form)
+        ),
+        success=f"{membership.user.display_name}'s role has been changed.",
+        next_url=lambda m: reverse("organisations:members"),
+    )
+    return done or form_page(
+        request,
+        form,
+        title=f"Change {membership.user.display_name}'s role",
+        caption=membership.user.email,
+        section="members",
+        cancel_url=reverse("organisations:members"),
+    )
 
 
 def member_remove(request, pk):
@@ -180,8 +232,13 @@ def member_remove(request, pk):
         except ValidationError as exc:
             error = exc.messages[0]
         else:
-            messages.success(request, f"{membership.user.display_name} has been removed from "
-                                      f"{membership.organisation.name}.")
+            messages.success(
+                request, f"{membership.user.display_name} has been removed from {membership.organisation.name}."
+            )
             return redirect("organisations:members")
-    return render(request, "organisations/member_remove.html", {
-        "section": "members", "membership": membership, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "organisations/member_remove.html",
+        {"section": "members", "membership": membership, "error": error},
+        status=INVALID if error else 200,
+    )

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_append_only_trigger'),
+        ("audit", "0002_append_only_trigger"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='actor_name',
+            model_name="auditevent",
+            name="actor_name",
             field=models.CharField(blank=True, max_length=254),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='labels',
+            model_name="auditevent",
+            name="labels",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

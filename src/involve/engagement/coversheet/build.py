@@ -125,8 +125,12 @@ class CoverSheet:
     @property
     def filename_stem(self) -> str:
         """cover-sheet-<reference>-<title>-<date>: whole words only, no internal id."""
-        parts = ["cover-sheet", _slug(self.reference, 30), _slug(self.title, 60) or "decision",
-                 f"{self.generated_on:%Y-%m-%d}"]
+        parts = [
+            "cover-sheet",
+            _slug(self.reference, 30),
+            _slug(self.title, 60) or "decision",
+            f"{self.generated_on:%Y-%m-%d}",
+        ]
         return "-".join(p for p in parts if p)
 
 
@@ -142,13 +146,14 @@ def _slug(text, limit) -> str:
 
 def _decision_queryset():
     evidence = Evidence.objects.order_by("dated", "pk")
-    activities = (
-        Activity.objects.order_by("starts_on", "pk")
-        .prefetch_related("partners", "audiences_targeted", "audiences_reached",
-                          Prefetch("evidence", evidence))
+    activities = Activity.objects.order_by("starts_on", "pk").prefetch_related(
+        "partners", "audiences_targeted", "audiences_reached", Prefetch("evidence", evidence)
     )
     return Decision.objects.select_related("organisation", "programme", "screened_by", "board_paper").prefetch_related(
-        "duties", "plan_audiences", Prefetch("activities", activities), Prefetch("evidence", evidence),
+        "duties",
+        "plan_audiences",
+        Prefetch("activities", activities),
+        Prefetch("evidence", evidence),
     )
 
 
@@ -159,8 +164,14 @@ def _evidence_item(evidence, attached_to, decision_on) -> EvidenceItem:
         parts = [_text(evidence.original_name) or "File", _size(evidence.size)]
         kind, detail, url = "File", ", ".join(p for p in parts if p), ""
     return EvidenceItem(
-        pk=evidence.pk, title=_text(evidence.title), dated=evidence.dated, kind=kind, detail=detail, url=url,
-        attached_to=attached_to, after_decision=bool(decision_on and evidence.dated > decision_on),
+        pk=evidence.pk,
+        title=_text(evidence.title),
+        dated=evidence.dated,
+        kind=kind,
+        detail=detail,
+        url=url,
+        attached_to=attached_to,
+        after_decision=bool(decision_on and evidence.dated > decision_on),
         description=_text(evidence.description),
     )
 
@@ -197,8 +208,7 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     details = [
         Row("Organisation", _text(decision.organisation.name)),
         Row("Reference", _text(decision.reference) or "None given"),
-        Row("Decision-maker", _text(decision.decision_maker) or "Not recorded",
-            missing=not decision.decision_maker),
+        Row("Decision-maker", _text(decision.decision_maker) or "Not recorded", missing=not decision.decision_maker),
         date_row,
         Row("Type of decision", decision.get_kind_display()),
         Row("Programme", _text(decision.programme.name) if decision.programme else "None"),
@@ -209,18 +219,26 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     if decision.duty_status == Decision.DutyStatus.NOT_SCREENED:
         gaps.append("The decision has not been screened for the duty to involve.")
     if applies is None:
-        assessment.append(Row(
-            "Does the duty to involve apply?",
-            "Not yet known: whether the decision affects how services are delivered or the range of services "
-            "has not been recorded.", missing=True))
+        assessment.append(
+            Row(
+                "Does the duty to involve apply?",
+                "Not yet known: whether the decision affects how services are delivered or the range of services "
+                "has not been recorded.",
+                missing=True,
+            )
+        )
         gaps.append("Whether the duty to involve applies has not been recorded.")
     else:
         if applies:
-            answer = ("Yes. The decision affects how services are delivered or the range of services, so "
-                      "the duty to involve applies.")
+            answer = (
+                "Yes. The decision affects how services are delivered or the range of services, so "
+                "the duty to involve applies."
+            )
         else:
-            answer = ("No. The decision does not affect how services are delivered or the range of "
-                      "services, so the duty to involve does not apply.")
+            answer = (
+                "No. The decision does not affect how services are delivered or the range of "
+                "services, so the duty to involve does not apply."
+            )
         assessment.append(Row("Does the duty to involve apply?", answer))
     rationale = _text(decision.affects_rationale)
     assessment.append(Row("Why", rationale or "No reasons are recorded.", missing=not rationale))
@@ -248,30 +266,39 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     if variation == Decision.Answer.YES:
         consulted = decision.scrutiny_consulted_on
         if consulted and decision_on and consulted > decision_on:
-            assessment.append(Row(
-                "Substantial development or variation",
-                f"Yes. The local authority scrutiny committee was consulted on {_date(consulted)} (s244), "
-                f"after the decision date of {_date(decision_on)}.",
-                missing=True))
-            gaps.append("The scrutiny committee was consulted after the decision date, so it could not have "
-                        "informed the decision.")
+            assessment.append(
+                Row(
+                    "Substantial development or variation",
+                    f"Yes. The local authority scrutiny committee was consulted on {_date(consulted)} (s244), "
+                    f"after the decision date of {_date(decision_on)}.",
+                    missing=True,
+                )
+            )
+            gaps.append(
+                "The scrutiny committee was consulted after the decision date, so it could not have "
+                "informed the decision."
+            )
         elif consulted:
             text = f"Yes. The local authority scrutiny committee was consulted on {_date(consulted)} (s244)."
             assessment.append(Row("Substantial development or variation", text))
         else:
-            assessment.append(Row(
-                "Substantial development or variation",
-                "Yes. Consultation of the local authority scrutiny committee (s244) is not recorded.",
-                missing=True))
-            gaps.append("The proposal is a substantial variation but consultation of the local authority "
-                        "scrutiny committee is not recorded.")
+            assessment.append(
+                Row(
+                    "Substantial development or variation",
+                    "Yes. Consultation of the local authority scrutiny committee (s244) is not recorded.",
+                    missing=True,
+                )
+            )
+            gaps.append(
+                "The proposal is a substantial variation but consultation of the local authority "
+                "scrutiny committee is not recorded."
+            )
     elif variation == Decision.Answer.NO:
         assessment.append(Row("Substantial development or variation", "No"))
     else:
         assessment.append(Row("Substantial development or variation", "Not yet known.", missing=True))
         if involvement_expected:
-            gaps.append("Whether the proposal is a substantial development or variation has not been "
-                        "recorded.")
+            gaps.append("Whether the proposal is a substantial development or variation has not been recorded.")
     assessment.append(Row("Status", decision.get_duty_status_display()))
     if decision.screened_at:
         who = decision.screened_by.display_name if decision.screened_by else "someone no longer in Involve"
@@ -282,8 +309,10 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     if decision.plan_method_labels:
         plan_bits.append("Methods: " + _join(decision.plan_method_labels).lower().capitalize())
     if decision.plan_starts or decision.plan_ends:
-        plan_bits.append(f"From {_date(decision.plan_starts) or 'a date not given'} "
-                         f"to {_date(decision.plan_ends) or 'a date not given'}")
+        plan_bits.append(
+            f"From {_date(decision.plan_starts) or 'a date not given'} "
+            f"to {_date(decision.plan_ends) or 'a date not given'}"
+        )
     if decision.plan_notes:
         plan_bits.append(_text(decision.plan_notes))
     if plan_bits:
@@ -324,18 +353,27 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
         if not items:
             no_evidence.append(title)
         evidence_items += items
-        activities.append(ActivityItem(
-            pk=activity.pk, title=title, dates=dates, starts_on=activity.starts_on,
-            method=activity.get_method_display(), ladder_level=activity.get_ladder_level_display(),
-            place=_text(activity.place_label) or "Not recorded",
-            participants=_count(activity.participants, "person", "people"),
-            responses=_count(activity.responses, "response", "responses"),
-            partners=[_text(p.name) for p in activity.partners.all()],
-            targeted=sorted(targeted.values()), reached=sorted(reached.values()),
-            not_reached=sorted(v for k, v in targeted.items() if k not in reached),
-            feedback=feedback, feedback_recorded=bool(activity.feedback_given_on), after_decision=after,
-            evidence=items,
-        ))
+        activities.append(
+            ActivityItem(
+                pk=activity.pk,
+                title=title,
+                dates=dates,
+                starts_on=activity.starts_on,
+                method=activity.get_method_display(),
+                ladder_level=activity.get_ladder_level_display(),
+                place=_text(activity.place_label) or "Not recorded",
+                participants=_count(activity.participants, "person", "people"),
+                responses=_count(activity.responses, "response", "responses"),
+                partners=[_text(p.name) for p in activity.partners.all()],
+                targeted=sorted(targeted.values()),
+                reached=sorted(reached.values()),
+                not_reached=sorted(v for k, v in targeted.items() if k not in reached),
+                feedback=feedback,
+                feedback_recorded=bool(activity.feedback_given_on),
+                after_decision=after,
+                evidence=items,
+            )
+        )
 
     if activities:
         methods = sorted({a.method for a in activities})
@@ -357,13 +395,17 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     responses = [a.responses for a in decision.activities.all() if a.responses is not None]
     reach = [
         Row("Activities", str(len(activities))),
-        Row("People who took part", f"{sum(participants):,}" if participants else "Not recorded",
-            missing=not participants),
+        Row(
+            "People who took part",
+            f"{sum(participants):,}" if participants else "Not recorded",
+            missing=not participants,
+        ),
         Row("Responses", f"{sum(responses):,}" if responses else "Not recorded", missing=not responses),
     ]
     if missing_reach and participants:
-        reach[1] = Row("People who took part",
-                       f"{sum(participants):,} (not recorded for {len(missing_reach)} of the activities)")
+        reach[1] = Row(
+            "People who took part", f"{sum(participants):,} (not recorded for {len(missing_reach)} of the activities)"
+        )
     reached = sorted(reached_all.values())
     not_reached = sorted(v for k, v in targeted_all.items() if k not in reached_all)
     if not targeted_all and not reached_all:
@@ -377,9 +419,11 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
 
     # How feedback changed the proposal
     changes = _text(decision.feedback_changes)
-    feedback_changes = Row("How feedback changed the proposal",
-                           changes or "How feedback changed the proposal is not recorded.",
-                           missing=not changes)
+    feedback_changes = Row(
+        "How feedback changed the proposal",
+        changes or "How feedback changed the proposal is not recorded.",
+        missing=not changes,
+    )
     if not changes and activities:
         gaps.append("How feedback changed the proposal is not recorded.")
 
@@ -387,10 +431,14 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     eia = _text(decision.eia_reference)
     inequalities = _text(decision.health_inequalities)
     equality = [
-        Row("Equality impact assessment", eia or "No equality impact assessment reference is recorded.",
-            missing=not eia),
-        Row("Health inequalities", inequalities or "How health inequalities were considered is not recorded.",
-            missing=not inequalities),
+        Row(
+            "Equality impact assessment", eia or "No equality impact assessment reference is recorded.", missing=not eia
+        ),
+        Row(
+            "Health inequalities",
+            inequalities or "How health inequalities were considered is not recorded.",
+            missing=not inequalities,
+        ),
     ]
     if not eia and involvement_expected:
         gaps.append("No equality impact assessment reference is recorded.")
@@ -400,8 +448,7 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     # Feedback to participants
     feedback_rows = [Row(a.title, a.feedback, missing=not a.feedback_recorded) for a in activities]
     if missing_feedback:
-        feedback_statement = ("Feedback to participants has not been recorded for: "
-                              f"{'; '.join(missing_feedback)}.")
+        feedback_statement = f"Feedback to participants has not been recorded for: {'; '.join(missing_feedback)}."
         gaps.append(feedback_statement)
     elif activities:
         feedback_statement = "Feedback to participants is recorded for every activity."
@@ -420,21 +467,37 @@ def build_cover_sheet(decision, *, today=None) -> CoverSheet:
         n = len(evidence_items)
         evidence_statement = f"{n} piece{'' if n == 1 else 's'} of evidence."
     if late:
-        gaps.append(f"Evidence dated after {when}: "
-                    + "; ".join(f"{e.title} ({_date(e.dated)})" for e in late) + ".")
+        gaps.append(f"Evidence dated after {when}: " + "; ".join(f"{e.title} ({_date(e.dated)})" for e in late) + ".")
     if no_evidence and evidence_items:
         gaps.append(f"No evidence is attached to: {'; '.join(no_evidence)}.")
 
     return CoverSheet(
-        decision_id=decision.pk, title=_text(decision.title), organisation=_text(decision.organisation.name),
-        generated_on=today, details=details, summary=_text(decision.summary), duty_applies=applies,
-        assessment=assessment, duties=duties, activities=activities,
+        decision_id=decision.pk,
+        title=_text(decision.title),
+        organisation=_text(decision.organisation.name),
+        generated_on=today,
+        details=details,
+        summary=_text(decision.summary),
+        duty_applies=applies,
+        assessment=assessment,
+        duties=duties,
+        activities=activities,
         activities_statement=activities_statement,
-        reach=reach, reached=reached, not_reached=not_reached, reach_statement=reach_statement,
-        feedback_changes=feedback_changes, equality=equality, feedback_to_participants=feedback_rows,
-        feedback_statement=feedback_statement, evidence=evidence_items, evidence_statement=evidence_statement,
-        gaps=gaps, reference=_text(decision.reference), board_paper=board_paper,
-        board_paper_recorded=bool(board_paper), board_paper_statement=board_paper_statement,
+        reach=reach,
+        reached=reached,
+        not_reached=not_reached,
+        reach_statement=reach_statement,
+        feedback_changes=feedback_changes,
+        equality=equality,
+        feedback_to_participants=feedback_rows,
+        feedback_statement=feedback_statement,
+        evidence=evidence_items,
+        evidence_statement=evidence_statement,
+        gaps=gaps,
+        reference=_text(decision.reference),
+        board_paper=board_paper,
+        board_paper_recorded=bool(board_paper),
+        board_paper_statement=board_paper_statement,
         author=_paper_author(decision),
     )
 
@@ -449,8 +512,11 @@ MEETING_DETAILS = [
     ("lead_director", "Lead director", "lead director"),
     ("purpose", "Purpose", "purpose"),
     ("recommendation", "Recommendation", "recommendation"),
-    ("what_people_said", "What people said and how it changed the proposal",
-     "what people said and how it changed the proposal"),
+    (
+        "what_people_said",
+        "What people said and how it changed the proposal",
+        "what people said and how it changed the proposal",
+    ),
 ]
 
 

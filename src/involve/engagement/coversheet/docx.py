@@ -179,8 +179,9 @@ def render_docx(sheet: CoverSheet) -> bytes:
 
         # w:trPr's children: … w:cantSplit, w:trHeight, w:tblHeader, w:tblCellSpacing, w:jc …
         tr_pr = table.rows[0]._tr.get_or_add_trPr()
-        tr_pr.insert_element_before(OxmlElement("w:tblHeader"), "w:tblCellSpacing", "w:jc", "w:hidden",
-                                    "w:ins", "w:del", "w:trPrChange")
+        tr_pr.insert_element_before(
+            OxmlElement("w:tblHeader"), "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "w:trPrChange"
+        )
 
     label_width = Cm(5.5)
 
@@ -247,22 +248,34 @@ def render_docx(sheet: CoverSheet) -> bytes:
     if sheet.activities:
         data_table(
             ["Activity", "Dates", "Method", "Level", "Reach"],
-            [[(a.title + (" (started after the decision)" if a.after_decision else ""), a.after_decision),
-              a.dates, a.method, a.ladder_level, f"{a.participants}; {a.responses}"] for a in sheet.activities],
+            [
+                [
+                    (a.title + (" (started after the decision)" if a.after_decision else ""), a.after_decision),
+                    a.dates,
+                    a.method,
+                    a.ladder_level,
+                    f"{a.participants}; {a.responses}",
+                ]
+                for a in sheet.activities
+            ],
             widths=[5, 3.5, 2.5, 2, 4],
         )
         for a in sheet.activities:
             heading(a.title, 4)
-            rows = [Row("Dates", a.dates), Row("Place", a.place), Row("Method", a.method),
-                    Row("Level of participation", a.ladder_level),
-                    Row("People who took part", a.participants),
-                    Row("Responses", a.responses), Row("Partners", _join(a.partners) or "None recorded"),
-                    Row("Targeted", _join(a.targeted) or "None recorded"),
-                    Row("Reached", _join(a.reached) or "None recorded"),
-                    Row("Targeted but not reached", _join(a.not_reached) or "None"),
-                    Row("Feedback to participants", a.feedback, missing=not a.feedback_recorded),
-                    Row("Evidence", "; ".join(e.title for e in a.evidence) or "None attached",
-                        missing=not a.evidence)]
+            rows = [
+                Row("Dates", a.dates),
+                Row("Place", a.place),
+                Row("Method", a.method),
+                Row("Level of participation", a.ladder_level),
+                Row("People who took part", a.participants),
+                Row("Responses", a.responses),
+                Row("Partners", _join(a.partners) or "None recorded"),
+                Row("Targeted", _join(a.targeted) or "None recorded"),
+                Row("Reached", _join(a.reached) or "None recorded"),
+                Row("Targeted but not reached", _join(a.not_reached) or "None"),
+                Row("Feedback to participants", a.feedback, missing=not a.feedback_recorded),
+                Row("Evidence", "; ".join(e.title for e in a.evidence) or "None attached", missing=not a.evidence),
+            ]
             if a.after_decision:
                 rows.append(Row("Timing", "Started after the decision", missing=True))
             rows_table(rows)
@@ -282,16 +295,26 @@ def render_docx(sheet: CoverSheet) -> bytes:
     heading("Feedback to participants", 3)
     para(sheet.feedback_statement)
     if sheet.feedback_to_participants:
-        data_table(["Activity", "Feedback to participants"],
-                   [[r.label, (r.value, r.missing)] for r in sheet.feedback_to_participants], widths=[1, 2])
+        data_table(
+            ["Activity", "Feedback to participants"],
+            [[r.label, (r.value, r.missing)] for r in sheet.feedback_to_participants],
+            widths=[1, 2],
+        )
 
     heading("Evidence", 3)
     para(sheet.evidence_statement)
     if sheet.evidence:
         data_table(
             ["Date", "Evidence", "Attached to", "File or link"],
-            [[(_date(e.dated) + (" (after the decision)" if e.after_decision else ""), e.after_decision),
-              e.title, e.attached_to, f"{e.kind}: {e.detail}"] for e in sheet.evidence],
+            [
+                [
+                    (_date(e.dated) + (" (after the decision)" if e.after_decision else ""), e.after_decision),
+                    e.title,
+                    e.attached_to,
+                    f"{e.kind}: {e.detail}",
+                ]
+                for e in sheet.evidence
+            ],
             widths=[3, 4.5, 4, 5.5],
         )
 

@@ -17,8 +17,7 @@ from .services import BOARD_PAPER_FIELDS, LABELS, REQUIRED, max_length, too_long
 
 
 class BoardPaperForm(core_forms.ModelForm):
-    meeting_on = NHSDateField(label=LABELS["meeting_on"], required=False,
-                              help_text="For example, 15 3 2025")
+    meeting_on = NHSDateField(label=LABELS["meeting_on"], required=False, help_text="For example, 15 3 2025")
 
     class Meta:
         model = BoardPaper
@@ -36,9 +35,9 @@ class BoardPaperForm(core_forms.ModelForm):
             "author": "Name and job title",
             "lead_director": "Name and job title of the director who leads on the paper",
             "recommendation": "What the board or committee is asked to do, for example Approve the move "
-                              "of the minor injuries unit to Station Road",
+            "of the minor injuries unit to Station Road",
             "what_people_said": "A short summary for the front of the paper. The section on how the duty "
-                                "to involve was considered is built from the record below it.",
+            "to involve was considered is built from the record below it.",
         }
         error_messages = {
             name: {

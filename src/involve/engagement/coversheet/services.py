@@ -82,7 +82,16 @@ def board_paper_save(*, by, decision, revision=None, **fields) -> BoardPaper:
     if paper is None:
         paper = BoardPaper(organisation=decision.organisation, decision=decision, **fields)
         _check(paper)
-        return writes.create(paper, by=by, action="board_paper.create", fields=[*BOARD_PAPER_FIELDS, "revision"],
-                             label=_label(decision))
-    return writes.update(paper, by=by, action="board_paper.update", fields=BOARD_PAPER_FIELDS, changes=fields,
-                         version=revision, label=_label(decision), validate=_check)
+        return writes.create(
+            paper, by=by, action="board_paper.create", fields=[*BOARD_PAPER_FIELDS, "revision"], label=_label(decision)
+        )
+    return writes.update(
+        paper,
+        by=by,
+        action="board_paper.update",
+        fields=BOARD_PAPER_FIELDS,
+        changes=fields,
+        version=revision,
+        label=_label(decision),
+        validate=_check,
+    )

@@ -27,10 +27,15 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 @require_http_methods(["GET", "HEAD"])
 def cover_sheet(request, pk):
     decision = get_decision_for_user(request.access, pk)
-    return render(request, "engagement/documents/cover_sheet.html", {
-        "sheet": build_cover_sheet(decision), "decision": decision,
-        "can_edit": request.access.can_change(decision.organisation_id, Action.EDIT),
-    })
+    return render(
+        request,
+        "engagement/documents/cover_sheet.html",
+        {
+            "sheet": build_cover_sheet(decision),
+            "decision": decision,
+            "can_edit": request.access.can_change(decision.organisation_id, Action.EDIT),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -7,295 +7,670 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AudienceTag',
+            name="AudienceTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('inclusion_health', models.BooleanField(default=False, help_text='Socially excluded people who typically have very poor health outcomes', verbose_name='inclusion health group')),
-                ('active', models.BooleanField(default=True)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audience_tags', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                (
+                    "inclusion_health",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Socially excluded people who typically have very poor health outcomes",
+                        verbose_name="inclusion health group",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audience_tags",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('reference', models.CharField(blank=True, help_text='Your own reference, for example a paper number', max_length=50)),
-                ('decision_maker', models.CharField(blank=True, help_text='The board or committee that decides', max_length=200)),
-                ('kind', models.CharField(choices=[('strategic_plan', 'Strategic plan'), ('service_change', 'Service change'), ('procurement', 'Procurement'), ('operational', 'Operational decision')], max_length=20, verbose_name='type of decision')),
-                ('planned_date', models.DateField(blank=True, null=True, verbose_name='planned decision date')),
-                ('actual_date', models.DateField(blank=True, null=True, verbose_name='date the decision was taken')),
-                ('summary', models.TextField(blank=True)),
-                ('affects_services', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_yet', 'Not yet known')], default='not_yet', max_length=10, verbose_name='affects how services are delivered or the range of services')),
-                ('affects_rationale', models.TextField(blank=True, verbose_name='reasons')),
-                ('substantial_variation', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_yet', 'Not yet known')], default='not_yet', help_text='If yes, the local authority scrutiny committee must be consulted (s244)', max_length=10, verbose_name='substantial development or variation')),
-                ('scrutiny_consulted_on', models.DateField(blank=True, null=True, verbose_name='scrutiny committee consulted on')),
-                ('eia_reference', models.CharField(blank=True, max_length=200, verbose_name='equality impact assessment reference')),
-                ('health_inequalities', models.TextField(blank=True, verbose_name='how health inequalities were considered')),
-                ('plan_methods', models.JSONField(blank=True, default=list)),
-                ('plan_starts', models.DateField(blank=True, null=True, verbose_name='involvement starts')),
-                ('plan_ends', models.DateField(blank=True, null=True, verbose_name='involvement ends')),
-                ('plan_notes', models.TextField(blank=True, verbose_name='involvement plan')),
-                ('feedback_changes', models.TextField(blank=True, verbose_name='how feedback changed the proposal')),
-                ('duty_status', models.CharField(choices=[('not_screened', 'Not screened'), ('not_applicable', 'Duty does not apply'), ('plan_in_progress', 'Involvement plan in progress'), ('involvement_complete', 'Involvement complete'), ('feedback_given', 'Feedback given')], default='not_screened', max_length=24)),
-                ('screened_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='organisations.organisation')),
-                ('plan_audiences', models.ManyToManyField(blank=True, related_name='planned_for_decisions', to='engagement.audiencetag')),
-                ('screened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, help_text="Your own reference, for example a paper number", max_length=50
+                    ),
+                ),
+                (
+                    "decision_maker",
+                    models.CharField(blank=True, help_text="The board or committee that decides", max_length=200),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("strategic_plan", "Strategic plan"),
+                            ("service_change", "Service change"),
+                            ("procurement", "Procurement"),
+                            ("operational", "Operational decision"),
+                        ],
+                        max_length=20,
+                        verbose_name="type of decision",
+                    ),
+                ),
+                ("planned_date", models.DateField(blank=True, null=True, verbose_name="planned decision date")),
+                ("actual_date", models.DateField(blank=True, null=True, verbose_name="date the decision was taken")),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "affects_services",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_yet", "Not yet known")],
+                        default="not_yet",
+                        max_length=10,
+                        verbose_name="affects how services are delivered or the range of services",
+                    ),
+                ),
+                ("affects_rationale", models.TextField(blank=True, verbose_name="reasons")),
+                (
+                    "substantial_variation",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_yet", "Not yet known")],
+                        default="not_yet",
+                        help_text="If yes, the local authority scrutiny committee must be consulted (s244)",
+                        max_length=10,
+                        verbose_name="substantial development or variation",
+                    ),
+                ),
+                (
+                    "scrutiny_consulted_on",
+                    models.DateField(blank=True, null=True, verbose_name="scrutiny committee consulted on"),
+                ),
+                (
+                    "eia_reference",
+                    models.CharField(blank=True, max_length=200, verbose_name="equality impact assessment reference"),
+                ),
+                (
+                    "health_inequalities",
+                    models.TextField(blank=True, verbose_name="how health inequalities were considered"),
+                ),
+                ("plan_methods", models.JSONField(blank=True, default=list)),
+                ("plan_starts", models.DateField(blank=True, null=True, verbose_name="involvement starts")),
+                ("plan_ends", models.DateField(blank=True, null=True, verbose_name="involvement ends")),
+                ("plan_notes", models.TextField(blank=True, verbose_name="involvement plan")),
+                ("feedback_changes", models.TextField(blank=True, verbose_name="how feedback changed the proposal")),
+                (
+                    "duty_status",
+                    models.CharField(
+                        choices=[
+                            ("not_screened", "Not screened"),
+                            ("not_applicable", "Duty does not apply"),
+                            ("plan_in_progress", "Involvement plan in progress"),
+                            ("involvement_complete", "Involvement complete"),
+                            ("feedback_given", "Feedback given"),
+                        ],
+                        default="not_screened",
+                        max_length=24,
+                    ),
+                ),
+                ("screened_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "plan_audiences",
+                    models.ManyToManyField(
+                        blank=True, related_name="planned_for_decisions", to="engagement.audiencetag"
+                    ),
+                ),
+                (
+                    "screened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-planned_date', 'title', 'pk'],
+                "ordering": ["-planned_date", "title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('method', models.CharField(choices=[('workshop', 'Workshop'), ('focus_group', 'Focus group'), ('survey', 'Survey'), ('consultation', 'Consultation'), ('public_meeting', 'Public meeting'), ('online_discussion', 'Online discussion or tweet chat'), ('outreach', 'Outreach or community event'), ('fifteen_steps', '15 Steps visit'), ('always_event', 'Always Event co-design'), ('panel', 'Panel or assembly meeting'), ('interviews', 'Interviews'), ('other', 'Other')], max_length=24)),
-                ('ladder_level', models.CharField(choices=[('inform', 'Inform'), ('consult', 'Consult'), ('involve', 'Involve'), ('collaborate', 'Collaborate or co-design'), ('co_produce', 'Co-produce')], max_length=16, verbose_name='level of participation')),
-                ('starts_on', models.DateField(verbose_name='start date')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='place')),
-                ('online', models.BooleanField(default=False, verbose_name='held online')),
-                ('public_partners', models.PositiveIntegerField(default=0, verbose_name='patient and public partners involved')),
-                ('public_partner_roles', models.TextField(blank=True, help_text='Roles only, not names', verbose_name='their roles')),
-                ('participants', models.PositiveIntegerField(blank=True, null=True, verbose_name='people who took part')),
-                ('responses', models.PositiveIntegerField(blank=True, null=True)),
-                ('cost', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='cost (£)')),
-                ('outputs', models.TextField(blank=True, help_text='Reports and other things the activity produced')),
-                ('feedback_what', models.TextField(blank=True, verbose_name='feedback given to participants')),
-                ('feedback_given_on', models.DateField(blank=True, null=True, verbose_name='feedback given on')),
-                ('feedback_how', models.CharField(blank=True, max_length=200, verbose_name='how the feedback was given')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='organisations.organisation')),
-                ('audiences_reached', models.ManyToManyField(blank=True, related_name='reached_by', to='engagement.audiencetag')),
-                ('audiences_targeted', models.ManyToManyField(blank=True, related_name='targeted_by', to='engagement.audiencetag')),
-                ('decisions', models.ManyToManyField(blank=True, related_name='activities', to='engagement.decision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("workshop", "Workshop"),
+                            ("focus_group", "Focus group"),
+                            ("survey", "Survey"),
+                            ("consultation", "Consultation"),
+                            ("public_meeting", "Public meeting"),
+                            ("online_discussion", "Online discussion or tweet chat"),
+                            ("outreach", "Outreach or community event"),
+                            ("fifteen_steps", "15 Steps visit"),
+                            ("always_event", "Always Event co-design"),
+                            ("panel", "Panel or assembly meeting"),
+                            ("interviews", "Interviews"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "ladder_level",
+                    models.CharField(
+                        choices=[
+                            ("inform", "Inform"),
+                            ("consult", "Consult"),
+                            ("involve", "Involve"),
+                            ("collaborate", "Collaborate or co-design"),
+                            ("co_produce", "Co-produce"),
+                        ],
+                        max_length=16,
+                        verbose_name="level of participation",
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="start date")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="end date")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="place")),
+                ("online", models.BooleanField(default=False, verbose_name="held online")),
+                (
+                    "public_partners",
+                    models.PositiveIntegerField(default=0, verbose_name="patient and public partners involved"),
+                ),
+                (
+                    "public_partner_roles",
+                    models.TextField(blank=True, help_text="Roles only, not names", verbose_name="their roles"),
+                ),
+                (
+                    "participants",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="people who took part"),
+                ),
+                ("responses", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="cost (£)",
+                    ),
+                ),
+                ("outputs", models.TextField(blank=True, help_text="Reports and other things the activity produced")),
+                ("feedback_what", models.TextField(blank=True, verbose_name="feedback given to participants")),
+                ("feedback_given_on", models.DateField(blank=True, null=True, verbose_name="feedback given on")),
+                (
+                    "feedback_how",
+                    models.CharField(blank=True, max_length=200, verbose_name="how the feedback was given"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "audiences_reached",
+                    models.ManyToManyField(blank=True, related_name="reached_by", to="engagement.audiencetag"),
+                ),
+                (
+                    "audiences_targeted",
+                    models.ManyToManyField(blank=True, related_name="targeted_by", to="engagement.audiencetag"),
+                ),
+                ("decisions", models.ManyToManyField(blank=True, related_name="activities", to="engagement.decision")),
             ],
             options={
-                'verbose_name_plural': 'activities',
-                'ordering': ['-starts_on', 'title', 'pk'],
+                "verbose_name_plural": "activities",
+                "ordering": ["-starts_on", "title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('file', 'File'), ('link', 'Link')], max_length=4)),
-                ('url', models.URLField(blank=True, max_length=2000, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with https://', schemes=['https'])], verbose_name='web address')),
-                ('file', models.FileField(blank=True, max_length=255, upload_to='evidence/')),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('dated', models.DateField(help_text='The date of what it evidences, for example the date of the meeting')),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='engagement.activity')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='engagement.decision')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("kind", models.CharField(choices=[("file", "File"), ("link", "Link")], max_length=4)),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True,
+                        max_length=2000,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with https://", schemes=["https"]
+                            )
+                        ],
+                        verbose_name="web address",
+                    ),
+                ),
+                ("file", models.FileField(blank=True, max_length=255, upload_to="evidence/")),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "dated",
+                    models.DateField(help_text="The date of what it evidences, for example the date of the meeting"),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="engagement.activity",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="engagement.decision",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['dated', 'pk'],
+                "verbose_name_plural": "evidence",
+                "ordering": ["dated", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ImprovementObjective',
+            name="ImprovementObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('owner_name', models.CharField(blank=True, max_length=200, verbose_name='owner (if not a user)')),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('achieved', 'Achieved'), ('stopped', 'Stopped')], default='not_started', max_length=20)),
-                ('target_date', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("owner_name", models.CharField(blank=True, max_length=200, verbose_name="owner (if not a user)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                            ("achieved", "Achieved"),
+                            ("stopped", "Stopped"),
+                        ],
+                        default="not_started",
+                        max_length=20,
+                    ),
+                ),
+                ("target_date", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target_date', 'title', 'pk'],
+                "ordering": ["target_date", "title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='LegalDuty',
+            name="LegalDuty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('title', models.CharField(max_length=200)),
-                ('applies_to', models.JSONField(blank=True, default=list)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('description', models.TextField(blank=True)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40)),
+                ("title", models.CharField(max_length=200)),
+                ("applies_to", models.JSONField(blank=True, default=list)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("description", models.TextField(blank=True)),
+                ("source_url", models.URLField(blank=True, max_length=500)),
             ],
             options={
-                'verbose_name_plural': 'legal duties',
-                'ordering': ['code', 'valid_from'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'valid_from'), name='unique_legal_duty_code_from'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_from__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='legal_duty_dates_in_order')],
+                "verbose_name_plural": "legal duties",
+                "ordering": ["code", "valid_from"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("code", "valid_from"), name="unique_legal_duty_code_from"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_from__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="legal_duty_dates_in_order",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='decision',
-            name='duties',
-            field=models.ManyToManyField(blank=True, related_name='decisions', to='engagement.legalduty'),
+            model_name="decision",
+            name="duties",
+            field=models.ManyToManyField(blank=True, related_name="decisions", to="engagement.legalduty"),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('due_date', models.DateField()),
-                ('done_date', models.DateField(blank=True, null=True)),
-                ('objective', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='engagement.improvementobjective')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("due_date", models.DateField()),
+                ("done_date", models.DateField(blank=True, null=True)),
+                (
+                    "objective",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="engagement.improvementobjective",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="organisations.organisation"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'pk'],
+                "ordering": ["due_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='improvementobjective',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='engagement.programme'),
+            model_name="improvementobjective",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="objectives", to="engagement.programme"
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='programme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='engagement.programme'),
+            model_name="decision",
+            name="programme",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="engagement.programme",
+            ),
         ),
         migrations.AddField(
-            model_name='activity',
-            name='programme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='engagement.programme'),
+            model_name="activity",
+            name="programme",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="activities",
+                to="engagement.programme",
+            ),
         ),
         migrations.CreateModel(
-            name='VCSEPartner',
+            name="VCSEPartner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('vcse', 'VCSE organisation'), ('healthwatch', 'Local Healthwatch'), ('other', 'Other partner')], default='vcse', max_length=20, verbose_name='type of partner')),
-                ('contact_email', models.EmailField(blank=True, help_text="The organisation's shared address, not a person's", max_length=254, verbose_name='contact email address')),
-                ('website', models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with https://', schemes=['https'])])),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vcse_partners', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("vcse", "VCSE organisation"),
+                            ("healthwatch", "Local Healthwatch"),
+                            ("other", "Other partner"),
+                        ],
+                        default="vcse",
+                        max_length=20,
+                        verbose_name="type of partner",
+                    ),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="The organisation's shared address, not a person's",
+                        max_length=254,
+                        verbose_name="contact email address",
+                    ),
+                ),
+                (
+                    "website",
+                    models.URLField(
+                        blank=True,
+                        max_length=500,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with https://", schemes=["https"]
+                            )
+                        ],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vcse_partners",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'VCSE partner',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "VCSE partner",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TermsOfEngagement',
+            name="TermsOfEngagement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=20)),
-                ('agreed_on', models.DateField(verbose_name='agreed on')),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='review due')),
-                ('document_url', models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with https://', schemes=['https'])], verbose_name='link to the document')),
-                ('summary', models.TextField(blank=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='engagement.vcsepartner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.CharField(max_length=20)),
+                ("agreed_on", models.DateField(verbose_name="agreed on")),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="review due")),
+                (
+                    "document_url",
+                    models.URLField(
+                        blank=True,
+                        max_length=500,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with https://", schemes=["https"]
+                            )
+                        ],
+                        verbose_name="link to the document",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="terms", to="engagement.vcsepartner"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'terms of engagement',
-                'ordering': ['-agreed_on', '-pk'],
+                "verbose_name_plural": "terms of engagement",
+                "ordering": ["-agreed_on", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='activity',
-            name='partners',
-            field=models.ManyToManyField(blank=True, related_name='activities', to='engagement.vcsepartner'),
+            model_name="activity",
+            name="partners",
+            field=models.ManyToManyField(blank=True, related_name="activities", to="engagement.vcsepartner"),
         ),
         migrations.AddConstraint(
-            model_name='audiencetag',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='unique_audience_tag_name'),
+            model_name="audiencetag",
+            constraint=models.UniqueConstraint(fields=("organisation", "name"), name="unique_audience_tag_name"),
         ),
         migrations.AddConstraint(
-            model_name='audiencetag',
-            constraint=models.UniqueConstraint(condition=models.Q(('organisation__isnull', True)), fields=('name',), name='unique_national_audience_tag_name'),
+            model_name="audiencetag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organisation__isnull", True)),
+                fields=("name",),
+                name="unique_national_audience_tag_name",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision__isnull', False), ('activity__isnull', True)), models.Q(('decision__isnull', True), ('activity__isnull', False)), _connector='OR'), name='evidence_exactly_one_owner'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decision__isnull", False), ("activity__isnull", True)),
+                    models.Q(("decision__isnull", True), ("activity__isnull", False)),
+                    _connector="OR",
+                ),
+                name="evidence_exactly_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['file', 'link'])), name='evidence_kind_valid'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["file", "link"])), name="evidence_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='unique_programme_name'),
+            model_name="programme",
+            constraint=models.UniqueConstraint(fields=("organisation", "name"), name="unique_programme_name"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['organisation', 'duty_status'], name='decision_org_status'),
+            model_name="decision",
+            index=models.Index(fields=["organisation", "duty_status"], name="decision_org_status"),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('plan_ends__isnull', True), ('plan_starts__isnull', True), ('plan_ends__gte', models.F('plan_starts')), _connector='OR'), name='decision_plan_dates_in_order'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("plan_ends__isnull", True),
+                    ("plan_starts__isnull", True),
+                    ("plan_ends__gte", models.F("plan_starts")),
+                    _connector="OR",
+                ),
+                name="decision_plan_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vcsepartner',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='unique_partner_name'),
+            model_name="vcsepartner",
+            constraint=models.UniqueConstraint(fields=("organisation", "name"), name="unique_partner_name"),
         ),
         migrations.AddConstraint(
-            model_name='termsofengagement',
-            constraint=models.UniqueConstraint(fields=('partner', 'version'), name='unique_terms_version'),
+            model_name="termsofengagement",
+            constraint=models.UniqueConstraint(fields=("partner", "version"), name="unique_terms_version"),
         ),
         migrations.AddConstraint(
-            model_name='termsofengagement',
-            constraint=models.CheckConstraint(condition=models.Q(('review_on__isnull', True), ('review_on__gte', models.F('agreed_on')), _connector='OR'), name='terms_review_after_agreed'),
+            model_name="termsofengagement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("review_on__isnull", True), ("review_on__gte", models.F("agreed_on")), _connector="OR"
+                ),
+                name="terms_review_after_agreed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['organisation', 'starts_on'], name='activity_org_start'),
+            model_name="activity",
+            index=models.Index(fields=["organisation", "starts_on"], name="activity_org_start"),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='activity_dates_in_order'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__isnull", True), ("ends_on__gte", models.F("starts_on")), _connector="OR"),
+                name="activity_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('cost__isnull', True), ('cost__gte', 0), _connector='OR'), name='activity_cost_not_negative'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost__isnull", True), ("cost__gte", 0), _connector="OR"),
+                name="activity_cost_not_negative",
+            ),
         ),
     ]

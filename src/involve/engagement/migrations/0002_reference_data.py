@@ -125,7 +125,9 @@ def seed(apps, schema_editor):
         LegalDuty.objects.update_or_create(code=duty["code"], valid_from=duty["valid_from"], defaults=duty)
     for name, inclusion_health in AUDIENCES:
         AudienceTag.objects.get_or_create(
-            organisation=None, name=name, defaults={"inclusion_health": inclusion_health, "active": True},
+            organisation=None,
+            name=name,
+            defaults={"inclusion_health": inclusion_health, "active": True},
         )
 
 

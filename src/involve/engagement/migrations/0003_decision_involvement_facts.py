@@ -12,25 +12,24 @@ def fill_involvement_facts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagement', '0002_reference_data'),
+        ("engagement", "0002_reference_data"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='activities_without_feedback',
+            model_name="decision",
+            name="activities_without_feedback",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='involvement_count',
+            model_name="decision",
+            name="involvement_count",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='last_involvement_on',
+            model_name="decision",
+            name="last_involvement_on",
             field=models.DateField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(fill_involvement_facts, migrations.RunPython.noop),

@@ -5,31 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagement', '0004_list_order_indexes'),
-        ('organisations', '0001_initial'),
+        ("engagement", "0004_list_order_indexes"),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BoardPaper',
+            name="BoardPaper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('meeting', models.CharField(max_length=200, verbose_name='board or committee')),
-                ('meeting_on', models.DateField(blank=True, null=True, verbose_name='date of the meeting')),
-                ('agenda_item', models.CharField(blank=True, max_length=20, verbose_name='agenda item')),
-                ('paper_reference', models.CharField(blank=True, max_length=50, verbose_name='paper reference')),
-                ('author', models.CharField(blank=True, help_text='Name and job title', max_length=200, verbose_name='author')),
-                ('lead_director', models.CharField(blank=True, help_text='Name and job title', max_length=200, verbose_name='lead director')),
-                ('purpose', models.CharField(choices=[('decision', 'For decision'), ('assurance', 'For assurance'), ('information', 'For information')], default='decision', max_length=12)),
-                ('recommendation', models.TextField(blank=True, max_length=2000)),
-                ('what_people_said', models.TextField(blank=True, max_length=4000, verbose_name='what people said and how it changed the proposal')),
-                ('revision', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('decision', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='board_paper', to='engagement.decision')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("meeting", models.CharField(max_length=200, verbose_name="board or committee")),
+                ("meeting_on", models.DateField(blank=True, null=True, verbose_name="date of the meeting")),
+                ("agenda_item", models.CharField(blank=True, max_length=20, verbose_name="agenda item")),
+                ("paper_reference", models.CharField(blank=True, max_length=50, verbose_name="paper reference")),
+                (
+                    "author",
+                    models.CharField(blank=True, help_text="Name and job title", max_length=200, verbose_name="author"),
+                ),
+                (
+                    "lead_director",
+                    models.CharField(
+                        blank=True, help_text="Name and job title", max_length=200, verbose_name="lead director"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("decision", "For decision"),
+                            ("assurance", "For assurance"),
+                            ("information", "For information"),
+                        ],
+                        default="decision",
+                        max_length=12,
+                    ),
+                ),
+                ("recommendation", models.TextField(blank=True, max_length=2000)),
+                (
+                    "what_people_said",
+                    models.TextField(
+                        blank=True, max_length=4000, verbose_name="what people said and how it changed the proposal"
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "decision",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="board_paper",
+                        to="engagement.decision",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="organisations.organisation"
+                    ),
+                ),
             ],
         ),
     ]

@@ -4,35 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='revision',
+            model_name="membership",
+            name="revision",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='revision',
+            model_name="organisation",
+            name="revision",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AlterConstraint(
-            model_name='membership',
-            name='unique_membership',
-            constraint=models.UniqueConstraint(fields=('user', 'organisation'), name='unique_membership', violation_error_message='This person is already a member of the organisation'),
+            model_name="membership",
+            name="unique_membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "organisation"),
+                name="unique_membership",
+                violation_error_message="This person is already a member of the organisation",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='organisation',
-            name='unique_ods_code',
-            constraint=models.UniqueConstraint(condition=models.Q(('ods_code', ''), _negated=True), fields=('ods_code',), name='unique_ods_code', violation_error_message='Another organisation already has this ODS code'),
+            model_name="organisation",
+            name="unique_ods_code",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ods_code", ""), _negated=True),
+                fields=("ods_code",),
+                name="unique_ods_code",
+                violation_error_message="Another organisation already has this ODS code",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='succession',
-            name='unique_succession',
-            constraint=models.UniqueConstraint(fields=('predecessor', 'successor'), name='unique_succession', violation_error_message='This succession is already recorded'),
+            model_name="succession",
+            name="unique_succession",
+            constraint=models.UniqueConstraint(
+                fields=("predecessor", "successor"),
+                name="unique_succession",
+                violation_error_message="This succession is already recorded",
+            ),
         ),
     ]
