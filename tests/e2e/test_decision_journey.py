@@ -12,6 +12,7 @@ import tempfile
 import docx
 import pytest
 
+from involve.audit.models import AuditEvent
 from involve.core.dates import today
 from involve.engagement.models import Activity, Decision, Evidence
 
@@ -94,6 +95,7 @@ def add_activity(
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Method", exact=True).select_option(label=method)
     page.get_by_label(level, exact=True).check()
+    page.get_by_role("group", name=re.compile("^Has it taken place")).get_by_label("Done", exact=True).check()
     fill_date(page, "starts_on", starts)
     if ends:
         fill_date(page, "ends_on", ends)
@@ -143,7 +145,9 @@ def test_an_engagement_lead_evidences_a_decision_and_downloads_its_cover_sheet(b
     browse.check(page, "screen a decision", key="screen a decision")
     page.locator('input[name="affects_services"][value="yes"]').check()
     page.get_by_label("Reasons for your answer").fill("Patients would go to a different site for minor injuries.")
+    # Two duties: a "choose several" question must keep every tick (it was once drawn as radios).
     page.get_by_label("s14Z45: Public involvement and consultation by integrated care boards").check()
+    page.get_by_label("Equality Act s149: Public sector equality duty").check()
     page.locator('input[name="substantial_variation"][value="no"]').check()
     page.get_by_label("Equality impact assessment reference (optional)").fill("EIA-2025-077")
     page.get_by_label("How health inequalities were considered (optional)").fill(
@@ -152,10 +156,26 @@ def test_an_engagement_lead_evidences_a_decision_and_downloads_its_cover_sheet(b
     page.get_by_label("How feedback changed the proposal (optional)").fill(
         "Evening opening was added after carers asked for it."
     )
+    # "Feedback given" is refused while the record has no involvement to support it, and says why.
     page.locator('input[name="duty_status"][value="feedback_given"]').check()
+    with page.expect_navigation():
+        page.locator("#main-form button").last.click()
+    browse.check(page, "screening refused", key="screening refused")
+    assert "No involvement activity or evidence is linked to the decision" in page.content()
+    assert page.locator('input[name="duties"]:checked').count() == 2  # nothing typed is lost
+    page.locator('input[name="duty_status"][value="plan_in_progress"]').check()
     submit(page)
     decision.refresh_from_db()
-    assert decision.affects_services == "yes" and decision.duty_status == "feedback_given"
+    assert decision.affects_services == "yes" and decision.duty_status == "plan_in_progress"
+    assert sorted(decision.duties.values_list("code", flat=True)) == ["Equality Act s149", "s14Z45"]
+    # Opening the screening and saving it unchanged keeps both duties and writes nothing.
+    events = AuditEvent.objects.count()
+    with page.expect_navigation():
+        page.get_by_text("Change the screening", exact=True).click()
+    assert page.locator('input[name="duties"]:checked').count() == 2
+    submit(page)
+    assert sorted(decision.duties.values_list("code", flat=True)) == ["Equality Act s149", "s14Z45"]
+    assert AuditEvent.objects.count() == events
 
     # 3. Two activities, each with evidence and feedback to participants.
     workshop = add_activity(
@@ -217,6 +237,27 @@ def test_an_engagement_lead_evidences_a_decision_and_downloads_its_cover_sheet(b
     assert "Evidence added: Survey results page" in page.content()
     record_feedback(page, browse, what="Results summary emailed to everyone who asked.", how="email", when=FEEDBACK_ON)
 
+    # Now the record supports it: the decision moves on to "Feedback given".
+    page.goto(f"/engagement/decisions/{decision.pk}/")
+    page.get_by_text("Change the screening", exact=True).click()
+    page.locator('input[name="duty_status"][value="feedback_given"]').check()
+    submit(page)
+    decision.refresh_from_db()
+    assert decision.duty_status == "feedback_given"
+
+    # The board paper's front: the meeting it goes to.
+    page.goto(f"/engagement/decisions/{decision.pk}/cover-sheet/details/")
+    browse.check(page, "board paper details", key="board paper details")
+    page.get_by_label("Board or committee").fill("Alpha ICB Board")
+    fill_date(page, "meeting_on", DECIDED)
+    page.get_by_label("Agenda item (optional)").fill("7.2")
+    page.get_by_label("Paper reference (optional)").fill("BP-2025-077")
+    page.get_by_label("Author (optional)").fill("Sam Patel, Head of Engagement")
+    page.get_by_label("Lead director (optional)").fill("Dr Ada Jones, Director of Strategy")
+    page.get_by_label("Recommendation (optional)").fill("The board is asked to approve the move.")
+    page.fill('textarea[name="what_people_said"]', "Carers asked for evening opening; it was added.")
+    submit(page)
+
     file_evidence = Evidence.objects.get(activity=workshop)
     assert file_evidence.kind == "file" and file_evidence.original_name == "drop-in notes.pdf"
     assert Evidence.objects.get(activity=survey).url == "https://www.example.nhs.uk/survey-results"
@@ -229,13 +270,17 @@ def test_an_engagement_lead_evidences_a_decision_and_downloads_its_cover_sheet(b
 
     pdf_name, pdf = download(page, "Download the cover sheet as a PDF")
     docx_name, word = download(page, "Download the cover sheet as a Word document")
-    assert pdf_name == f"cover-sheet-{decision.pk}-move-the-alpha-minor-injuries-unit-to-station-road.pdf"
+    assert pdf_name == (
+        f"cover-sheet-bp-2025-077-move-the-alpha-minor-injuries-unit-to-station-road-{TODAY:%Y-%m-%d}.pdf"
+    )
     assert docx_name.endswith(".docx") and pdf.startswith(b"%PDF")
     expected = [
         "Move the Alpha minor injuries unit to Station Road",
         "BP-2025-077",
         "Alpha ICB Board",
         long_date(DECIDED),
+        "The board is asked to approve the move.",
+        "Sam Patel, Head of Engagement",
         "How the duty to involve has been considered",
         "Patients would go to a different site for minor injuries.",
         "s14Z45: Public involvement and consultation by integrated care boards",
