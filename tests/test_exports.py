@@ -3,10 +3,11 @@ import datetime
 import io
 
 import openpyxl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from involve.core.exports import FORMULA_TRIGGERS, csv_bytes, safe_cell, xlsx_bytes
+from involve.core.exports import FORMULA_TRIGGERS, csv_bytes, safe_cell, table, xlsx_bytes
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example","click")',
@@ -61,3 +62,31 @@ def test_csv_round_trips_ordinary_text(row):
     cells = _csv_cells(csv_bytes(["h"] * len(row), [row]))[len(row) :]
     assert len(cells) == len(row)
     assert all(not c.startswith(FORMULA_TRIGGERS) for c in cells)
+
+
+COLUMNS = [
+    ("Name", lambda r: r["name"]),
+    ("Visited on (empty if not yet)", lambda r: r.get("on")),
+    ("Cost (£)", lambda r: r.get("cost")),
+]
+
+
+def test_table_builds_the_header_and_every_row_from_one_list_of_columns():
+    records = [{"name": "Ward 1", "on": datetime.date(2026, 4, 1), "cost": 12.5}, {"name": "=1+1"}]
+    header, rows = table(COLUMNS, records)
+    assert header == ["Name", "Visited on (empty if not yet)", "Cost (£)"]
+    assert rows == [["Ward 1", datetime.date(2026, 4, 1), 12.5], ["=1+1", None, None]]
+    assert all(len(row) == len(header) for row in rows)
+    # Typed values survive into the XLSX; text is still neutralised there and in the CSV.
+    cells = _xlsx_cells(xlsx_bytes(header, rows))
+    assert [c.value for c in cells if c.row == 2] == ["Ward 1", datetime.datetime(2026, 4, 1), 12.5]
+    assert "'=1+1" in _csv_cells(csv_bytes(header, rows))
+
+
+def test_table_of_no_records_is_just_the_header():
+    assert table(COLUMNS, []) == (["Name", "Visited on (empty if not yet)", "Cost (£)"], [])
+
+
+def test_table_refuses_a_header_named_twice():
+    with pytest.raises(ValueError, match="Name"):
+        table([*COLUMNS, ("Name", lambda r: r["name"])], [])

@@ -425,7 +425,7 @@ def test_form_fields_come_from_the_services_allowlists():
         (forms.ProgrammeForm, services.PROGRAMME_FIELDS),
         (forms.ObjectiveForm, services.OBJECTIVE_FIELDS),
         (forms.MilestoneForm, services.MILESTONE_FIELDS),
-        (forms.DecisionForm, services.DECISION_FIELDS),
+        (forms.DecisionForm, services.DECISION_FIELDS + services.DECISION_M2M),
         (forms.ScreeningForm, services.SCREENING_FIELDS + services.SCREENING_M2M),
         (forms.ActivityForm, services.ACTIVITY_FIELDS + services.ACTIVITY_M2M),
         (forms.FeedbackForm, services.FEEDBACK_FIELDS),

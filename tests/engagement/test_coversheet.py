@@ -1172,3 +1172,14 @@ def test_the_pdf_is_a4_tagged_titled_and_in_british_english(complete):
     assert b"/StructTreeRoot" in objects and b"/DisplayDocTitle true" in objects
     assert re.search(rb"/Lang\s*\(en-GB\)", objects)
     assert b"pdfuaid:part" in objects  # the PDF/UA identification in the XMP metadata
+
+
+def test_the_cover_sheet_lists_the_decisions_warnings_by_the_same_definitions(cast):
+    from .factories import days, make_decision
+
+    decision = make_decision(
+        cast.org_a, title="Close the ward", actual_date=days(-3), substantial_variation="yes", affects_services="yes"
+    )
+    listed = Decision.objects.with_warnings().get(pk=decision.pk).warnings
+    sheet = coversheet.build_cover_sheet(decision)
+    assert listed and all(f"Warning: {w.label}. {w.explanation}" in sheet.gaps for w in listed)

@@ -1,21 +1,28 @@
 """CSV and XLSX exports of the engagement lists: nothing a spreadsheet can run, only readable rows."""
 
 import csv
+import datetime
 import io
+import types
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.urls import reverse
 
 from involve.core.exports import FORMULA_TRIGGERS
+from involve.engagement import exports
+from involve.engagement.models import Activity, Decision, ImprovementObjective, LegalDuty, VCSEPartner
 
 from .factories import (
     days,
     make_activity,
     make_decision,
+    make_evidence,
     make_objective,
     make_partner,
     make_programme,
+    make_tag,
     make_terms,
 )
 
@@ -118,7 +125,7 @@ def test_decision_export_has_warnings_and_duties(cast, client_for):
     make_decision(cast.org_a, "Near", affects_services="yes", planned_date=days(3))
     rows = rows_of(client_for(cast.a_viewer).get(reverse("engagement:decision_export", args=["xlsx"])), "xlsx")
     header, row = rows
-    assert row[header.index("Warnings")] == "No involvement evidence"
+    assert row[header.index("Warnings (empty if none)")] == "No involvement evidence"
     assert row[header.index("Planned decision date")].date() == days(3)
 
 
@@ -130,3 +137,231 @@ def test_numbers_stay_numbers(cast, client_for):
     header, row = rows
     assert row[header.index("People who took part")] == 42
     assert row[header.index("Cost (£)")] == 99.5
+
+
+def test_numbers_and_dates_stay_typed_in_xlsx(cast, client_for):
+    make_activity(cast.org_a, starts_on=days(-3), expected_participants=50, feedback_given_on=days(-1))
+    header, row = rows_of(client_for(cast.a_viewer).get(reverse("engagement:activity_export", args=["xlsx"])), "xlsx")
+    assert row[header.index("People expected to take part")] == 50
+    assert row[header.index("Start date")].date() == days(-3)
+    assert row[header.index("Feedback given on")].date() == days(-1)
+    assert row[header.index("People who took part")] is None  # empty, not 0 or ""
+
+
+# --- One source for each export's columns: the header and every row agree ---------------------------
+
+
+@pytest.mark.parametrize(
+    "columns", [exports.DECISION_COLUMNS, exports.ACTIVITY_COLUMNS, exports.PROGRAMME_COLUMNS, exports.PARTNER_COLUMNS]
+)
+def test_each_export_declares_every_column_once_with_a_value(columns):
+    headers = [header for header, _ in columns]
+    assert len(set(headers)) == len(headers)
+    assert all(isinstance(header, str) and header for header in headers)
+    assert all(callable(value) for _, value in columns)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("name", EXPORTS)
+def test_every_row_is_as_long_as_the_header(cast, client_for, poisoned, known, name, fmt):
+    rows = rows_of(client_for(cast.a_viewer).get(reverse(f"engagement:{name}", args=[fmt])), fmt)
+    header, body = rows[0], rows[1:]
+    assert body and all(len(row) == len(header) for row in body)
+    assert len(set(header)) == len(header)
+
+
+@pytest.fixture
+def known(cast):
+    """One record of each kind, every exported field filled in with a value that can be told apart."""
+    org = cast.org_a
+    programme = make_programme(org, "Urgent care", description="Same-day care closer to home")
+    make_objective(programme, "Open two hubs", status=ImprovementObjective.Status.ON_TRACK, target_date=days(90))
+    make_objective(programme, "Cut waits", status=ImprovementObjective.Status.AT_RISK, target_date=days(30))
+    decision = make_decision(
+        org,
+        "Move the walk-in centre",
+        programme=programme,
+        reference="GB-2026-14",
+        decision_maker="ICB board",
+        kind=Decision.Kind.SERVICE_CHANGE,
+        planned_date=days(-10),
+        actual_date=days(-5),
+        affects_services=Decision.Answer.YES,
+        affects_rationale="The centre moves across town",
+        substantial_variation=Decision.Answer.YES,
+        scrutiny_consulted_on=days(-20),
+        eia_reference="EIA-77",
+        health_inequalities="Bus routes checked",
+        plan_methods=["survey", "workshop", "no-longer-a-method"],
+        plan_notes="Two drop-ins and a survey",
+        feedback_changes="Opening hours extended",
+        duty_status=Decision.DutyStatus.INVOLVEMENT_COMPLETE,
+        # 23:30 UTC on 31 March 2026 is 00:30 on 1 April in London (BST): the export gives the local date.
+        screened_at=datetime.datetime(2026, 3, 31, 23, 30, tzinfo=datetime.UTC),
+        summary="The walk-in centre moves to the new hub",
+    )
+    duties = list(LegalDuty.objects.order_by("code")[:2])
+    assert len(duties) == 2  # seeded by migration 0002
+    decision.duties.set(duties)
+    decision.affected_organisations.set([cast.org_b, cast.org_a_trust])
+    older = make_decision(org, "Adopt the five-year plan", kind=Decision.Kind.STRATEGIC_PLAN, planned_date=days(200))
+    zebra = make_partner(org, "Zebra Carers", kind=VCSEPartner.Kind.VCSE)
+    healthwatch = make_partner(
+        org,
+        "Healthwatch Alpha",
+        kind=VCSEPartner.Kind.HEALTHWATCH,
+        contact_email="info@healthwatch.example",
+        website="https://healthwatch.example",
+    )
+    make_terms(healthwatch, version="1", agreed_on=days(-400), review_on=days(-300))
+    make_terms(healthwatch, version="2", agreed_on=days(-100), review_on=days(-1))
+    activity = make_activity(
+        org,
+        "Walk-in centre drop-in",
+        decisions=[decision, older],
+        programme=programme,
+        description="Come and tell us",
+        state=Activity.State.DONE,
+        method="public_meeting",
+        ladder_level="consult",
+        starts_on=days(-8),
+        ends_on=days(-7),
+        location="Town hall",
+        online=True,
+        public_partners=2,
+        public_partner_roles="Co-chairs",
+        expected_participants=50,
+        participants=42,
+        responses=30,
+        cost=Decimal("99.50"),
+        outputs="Report of the drop-in",
+        feedback_what="You said, we did",
+        feedback_given_on=days(-2),
+        feedback_how="Newsletter",
+    )
+    activity.partners.set([zebra, healthwatch])
+    activity.audiences_targeted.set([make_tag(org, "Young carers"), make_tag(org, "Bus users")])
+    activity.audiences_reached.set([make_tag(org, "Parents")])
+    make_evidence(decision, dated=days(-9))
+    return types.SimpleNamespace(decision=decision, duties=duties, activity=activity, healthwatch=healthwatch)
+
+
+def csv_records(client, name):
+    header, *body = rows_of(client.get(reverse(f"engagement:{name}", args=["csv"])), "csv")
+    return [dict(zip(header, row, strict=True)) for row in body]
+
+
+def test_a_decision_round_trips_through_the_csv(cast, client_for, known):
+    records = csv_records(client_for(cast.a_viewer), "decision_export")
+    record = next(r for r in records if r["Title"] == "Move the walk-in centre")
+    assert record == {
+        "Organisation": "NHS Alpha ICB",
+        "ODS code": "QAA",
+        "Reference": "GB-2026-14",
+        "Title": "Move the walk-in centre",
+        "Programme (empty if none)": "Urgent care",
+        "Decision-maker (board or committee)": "ICB board",
+        "Type of decision": "Service change",
+        "Organisations it affects": "Alpha Hospitals NHS Trust; NHS Beta ICB",
+        "Decision date (taken, else planned)": days(-5).isoformat(),
+        "Planned decision date": days(-10).isoformat(),
+        "Date taken (empty if not taken yet)": days(-5).isoformat(),
+        "Affects how services are delivered or the range of services (Yes, No, Not yet known)": "Yes",
+        "Why it does or does not affect services": "The centre moves across town",
+        "Legal duties that apply (codes)": "; ".join(d.code for d in known.duties),
+        "Substantial development or variation": "Yes",
+        "Scrutiny committee consulted on": days(-20).isoformat(),
+        "Equality impact assessment reference": "EIA-77",
+        "How health inequalities were considered": "Bus routes checked",
+        "Involvement methods planned": "Survey; Workshop",
+        "Involvement plan": "Two drop-ins and a survey",
+        "How feedback changed the proposal": "Opening hours extended",
+        "Duty to involve: status": "Involvement complete",
+        "Screened on (empty if not screened yet)": "2026-04-01",
+        # Evidence on day -9 and the drop-in on day -8 came before the decision on day -5.
+        "Warnings (empty if none)": "",
+        "Summary": "The walk-in centre moves to the new hub",
+    }
+    other = next(r for r in records if r["Title"] == "Adopt the five-year plan")
+    assert other["Decision date (taken, else planned)"] == other["Planned decision date"] == days(200).isoformat()
+    assert other["Date taken (empty if not taken yet)"] == ""
+    assert other["Organisations it affects"] == other["Programme (empty if none)"] == ""
+    assert other["Screened on (empty if not screened yet)"] == ""
+    assert other["Affects how services are delivered or the range of services (Yes, No, Not yet known)"] == (
+        "Not yet known"
+    )
+
+
+def test_an_activity_round_trips_through_the_csv(cast, client_for, known):
+    [record] = csv_records(client_for(cast.a_viewer), "activity_export")
+    assert record == {
+        "Organisation": "NHS Alpha ICB",
+        "ODS code": "QAA",
+        "Title": "Walk-in centre drop-in",
+        "Programme (empty if none)": "Urgent care",
+        "Has it taken place?": "Done",
+        "Method": "Public meeting",
+        "Level of participation": "Consult",
+        "Start date": days(-8).isoformat(),
+        "End date (empty if not given)": days(-7).isoformat(),
+        "Place": "Town hall",
+        "Held online": "Yes",
+        "People expected to take part": "50",
+        "People who took part": "42",
+        "Responses": "30",
+        "Patient and public partners involved (number)": "2",
+        "Their roles": "Co-chairs",
+        "VCSE partners": "Healthwatch Alpha; Zebra Carers",
+        "Audiences targeted": "Bus users; Young carers",
+        "Audiences reached": "Parents",
+        "Decisions it informed": "Adopt the five-year plan; Move the walk-in centre",
+        "Cost (£)": "99.5",
+        "Outputs": "Report of the drop-in",
+        "Feedback given on": days(-2).isoformat(),
+        "How feedback was given": "Newsletter",
+        "Feedback given to participants": "You said, we did",
+        "Description": "Come and tell us",
+    }
+
+
+def test_a_planned_activity_leaves_what_happened_empty(cast, client_for):
+    make_activity(cast.org_a, "Future panel", starts_on=days(10), expected_participants=12)
+    [record] = csv_records(client_for(cast.a_viewer), "activity_export")
+    assert record["Has it taken place?"] == "Planned"
+    assert record["People expected to take part"] == "12"
+    assert record["People who took part"] == record["Responses"] == record["Feedback given on"] == ""
+    assert record["Cost (£)"] == record["End date (empty if not given)"] == ""
+    assert record["Held online"] == "No"
+
+
+def test_a_programme_round_trips_through_the_csv(cast, client_for, known):
+    [record] = csv_records(client_for(cast.a_viewer), "programme_export")
+    assert record == {
+        "Organisation": "NHS Alpha ICB",
+        "ODS code": "QAA",
+        "Programme": "Urgent care",
+        "Description": "Same-day care closer to home",
+        "Decisions (number)": "1",
+        "Activities (number)": "1",
+        "Improvement objectives (status in brackets)": "Cut waits (at risk); Open two hubs (on track)",
+    }
+
+
+def test_a_partner_round_trips_through_the_csv(cast, client_for, known):
+    records = {r["Partner"]: r for r in csv_records(client_for(cast.a_viewer), "partner_export")}
+    assert records["Healthwatch Alpha"] == {
+        "Organisation": "NHS Alpha ICB",
+        "ODS code": "QAA",
+        "Partner": "Healthwatch Alpha",
+        "Type": "Local Healthwatch",
+        "Contact email address": "info@healthwatch.example",
+        "Website": "https://healthwatch.example",
+        "Activities (number)": "1",
+        "Latest terms: version (empty if none agreed)": "2",
+        "Latest terms: agreed on": days(-100).isoformat(),
+        "Latest terms: review due": days(-1).isoformat(),
+        "Terms status (empty if in date)": "Review overdue",
+    }
+    zebra = records["Zebra Carers"]
+    assert zebra["Latest terms: version (empty if none agreed)"] == zebra["Latest terms: agreed on"] == ""
+    assert zebra["Terms status (empty if in date)"] == "No terms agreed"

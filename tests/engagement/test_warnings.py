@@ -7,7 +7,7 @@ from django.apps import apps as django_apps
 from django.urls import reverse
 
 from involve.engagement import evidence, services
-from involve.engagement.models import Decision
+from involve.engagement.models import Decision, WarningsNotLoaded
 from involve.engagement.selectors import WARNING_WINDOW_DAYS, filter_warning, involvement_facts, with_warnings
 
 from .factories import TODAY, days, make_activity, make_decision, make_evidence
@@ -161,9 +161,12 @@ def test_warnings_show_on_the_decision_page_with_an_explanation(cast, client_for
     assert "No involvement evidence" in html and "no activity is linked" in html
 
 
-def test_an_unannotated_decision_has_no_warnings(cast):
+def test_reading_the_warnings_of_a_decision_fetched_without_them_raises(cast):
+    # Saying "no warnings" for a decision whose warnings were never worked out would be a guess.
     decision = duty(cast.org_a, planned_date=days(5))
-    assert Decision.objects.get(pk=decision.pk).warnings == []
+    with pytest.raises(WarningsNotLoaded):
+        Decision.objects.get(pk=decision.pk).warnings
+    assert [w.code for w in Decision.objects.with_warnings().get(pk=decision.pk).warnings] == ["no_evidence"]
 
 
 # (d) a substantial variation whose scrutiny committee was not consulted before the decision

@@ -1,7 +1,8 @@
 """CSV and XLSX exports that never let a spreadsheet evaluate text typed by a person.
 
-Every exporter builds rows and hands them to csv_response() or xlsx_response(); both pass each
-cell through safe_cell(), so the formula-injection rule (OWASP ASVS 1.2.10) lives in one place.
+Every exporter declares its columns once, as (header, value) pairs, turns them into a header and rows
+with table(), and hands those to csv_response() or xlsx_response(); both pass each cell through
+safe_cell(), so the formula-injection rule (OWASP ASVS 1.2.10) lives in one place.
 """
 
 import csv
@@ -31,6 +32,21 @@ def safe_cell(value):
     if text.startswith(FORMULA_TRIGGERS):
         text = "'" + text
     return text
+
+
+def table(columns, records):
+    """The header and rows of an export from one list of (header, value) pairs.
+
+    Each value is a function of one record that gives its cell, typed (a date as a date, a number as a
+    number, None for an empty cell), so the XLSX keeps real dates and numbers. Because a column's header
+    and its value are written side by side, neither can drift from the other.
+    """
+    headers = [header for header, _ in columns]
+    if len(set(headers)) != len(headers):
+        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        raise ValueError(f"An export names a column twice: {', '.join(repeated)}")
+    values = [value for _, value in columns]
+    return headers, [[value(record) for value in values] for record in records]
 
 
 def _filename(name: str) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from involve.core import forms as core_forms
 from involve.core.forms import NHSDateField
-from involve.organisations.models import User
+from involve.organisations.models import Organisation, User
 
 from . import selectors, services
 from .models import (
@@ -106,14 +106,41 @@ class DecisionForm(_OrganisationForm):
 
     class Meta:
         model = Decision
-        fields = services.DECISION_FIELDS
-        widgets = {"summary": TEXTAREA, "kind": forms.RadioSelect}
+        fields = services.DECISION_FIELDS + services.DECISION_M2M
+        widgets = {
+            "summary": TEXTAREA,
+            "kind": forms.RadioSelect,
+            "affected_organisations": forms.CheckboxSelectMultiple,
+        }
         labels = {"decision_maker": "Decision-maker", "kind": "Type of decision"}
+        help_texts = {
+            "affected_organisations": "They can read the decision, its activities and its cover sheet, but not "
+            "change them"
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = Programme.objects.filter(organisation=self.organisation)
         self.fields["programme"].empty_label = "Not part of a programme"
+        chosen = self.instance.affected_organisations.all() if self.instance.pk else None
+        self.fields["affected_organisations"].queryset = neighbours(self.organisation, chosen)
+
+    def changes(self):
+        return {name: self.cleaned_data[name] for name in services.DECISION_FIELDS}
+
+    def m2m(self):
+        return {name: list(self.cleaned_data[name]) for name in services.DECISION_M2M}
+
+
+def neighbours(organisation, chosen=None):
+    """The organisations a decision may affect, offered on its form: the one above, those beside it and
+    those below it (a trust whose service moves, a neighbouring ICB), plus any already chosen."""
+    near = Q(children=organisation) | Q(parent=organisation)
+    if organisation.parent_id:
+        near |= Q(parent_id=organisation.parent_id)
+    if chosen is not None:
+        near |= Q(pk__in=chosen.values("pk"))
+    return Organisation.objects.filter(near).exclude(pk=organisation.pk).distinct().order_by("name")
 
 
 class ScreeningForm(core_forms.ModelForm):

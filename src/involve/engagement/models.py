@@ -5,12 +5,17 @@ Every record belongs to one organisation (LegalDuty is national reference data; 
 no organisation is one of the national defaults every organisation can use).
 """
 
+import dataclasses
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 
+from involve.core import dates
 from involve.core.dates import today
 from involve.organisations.models import Organisation
 
@@ -84,6 +89,7 @@ class Programme(models.Model):
 
     class PersonalData:
         none = ["id", "organisation", "name", "description", "revision", "created_at", "updated_at"]
+        about_the_work = ["description"]
 
     def __str__(self):
         return self.name
@@ -117,6 +123,7 @@ class ImprovementObjective(models.Model):
         ordering = ["target_date", "title", "pk"]
 
     class PersonalData:
+        # owner_name is often a team or a post, but may be a named person: free text naming people is personal.
         personal = ["owner", "owner_name"]
         none = [
             "id",
@@ -130,6 +137,7 @@ class ImprovementObjective(models.Model):
             "created_at",
             "updated_at",
         ]
+        about_the_work = ["description"]
 
     def __str__(self):
         return self.title
@@ -200,6 +208,7 @@ class LegalDuty(models.Model):
 
     class PersonalData:
         none = ["id", "code", "title", "applies_to", "valid_from", "valid_to", "description", "source_url"]
+        about_the_work = ["description"]  # national reference data about the law
 
     def __str__(self):
         return f"{self.code}: {self.title}"
@@ -255,6 +264,76 @@ class AudienceTag(models.Model):
         return self.organisation_id is None
 
 
+# Warnings on decisions: the record shows the duty to involve may not have been met. They are plain
+# column comparisons on the stored involvement facts, computed by DecisionQuerySet.with_warnings() for
+# lists, pages and the cover sheet alike.
+
+# The duty applies and the decision is this close (or already past) with no involvement evidence.
+WARNING_WINDOW_DAYS = 60
+
+
+@dataclasses.dataclass(frozen=True)
+class DecisionWarning:
+    code: str
+    label: str
+    explanation: str
+
+
+NO_EVIDENCE = DecisionWarning(
+    "no_evidence",
+    "No involvement evidence",
+    f"The duty to involve applies and the decision is due within {WARNING_WINDOW_DAYS} days or has been "
+    "taken, but no activity is linked and no evidence is attached.",
+)
+LATE_EVIDENCE = DecisionWarning(
+    "late_evidence",
+    "Evidence dated after the decision",
+    "Some evidence, or a linked activity, is dated after the decision, so it cannot have informed it.",
+)
+NO_FEEDBACK = DecisionWarning(
+    "no_feedback",
+    "Feedback to participants missing",
+    "A linked activity has no record of the feedback given to the people who took part.",
+)
+NO_SCRUTINY = DecisionWarning(
+    "no_scrutiny",
+    "Scrutiny committee not consulted in time",
+    f"The proposal is a substantial variation, so the local authority scrutiny committee must be consulted "
+    f"before the decision (s244), but the decision is due within {WARNING_WINDOW_DAYS} days or has been taken "
+    "and no consultation is recorded, or it is dated after the decision.",
+)
+WARNINGS = [NO_EVIDENCE, LATE_EVIDENCE, NO_FEEDBACK, NO_SCRUTINY]
+WARNINGS_BY_CODE = {w.code: w for w in WARNINGS}
+
+
+class WarningsNotLoaded(AttributeError):
+    """A decision read without DecisionQuerySet.with_warnings(): saying "no warnings" would be a guess."""
+
+
+class DecisionQuerySet(models.QuerySet):
+    def with_warnings(self, *, today=None):
+        """Annotate decisions with decision_on and one boolean per warning (warn_no_evidence, …)."""
+        today = today or dates.today()
+        near_or_past = Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
+
+        def flag(condition):
+            return Case(When(condition, then=Value(True)), default=Value(False), output_field=models.BooleanField())
+
+        return self.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date"))).annotate(
+            warn_no_evidence=flag(Q(affects_services=Decision.Answer.YES) & near_or_past & Q(involvement_count=0)),
+            warn_late_evidence=flag(Q(last_involvement_on__gt=F("decision_on"))),
+            warn_no_feedback=flag(
+                (Q(actual_date__lte=today) | Q(duty_status=Decision.DutyStatus.INVOLVEMENT_COMPLETE))
+                & Q(activities_without_feedback__gt=0)
+            ),
+            warn_no_scrutiny=flag(
+                Q(substantial_variation=Decision.Answer.YES)
+                & near_or_past
+                & (Q(scrutiny_consulted_on__isnull=True) | Q(scrutiny_consulted_on__gt=F("decision_on")))
+            ),
+        )
+
+
 class Decision(models.Model):
     """A decision or proposal, with the assessment of whether the duty to involve applies and how it was met."""
 
@@ -285,6 +364,11 @@ class Decision(models.Model):
     planned_date = models.DateField("planned decision date", null=True, blank=True)
     actual_date = models.DateField("date the decision was taken", null=True, blank=True)
     summary = models.TextField(max_length=LONG_TEXT, blank=True)
+    # Organisations whose services it changes (a trust whose service moves, a neighbouring ICB): they may
+    # read the decision, its activities and its cover sheet, and see it on their home page, not change it.
+    affected_organisations = models.ManyToManyField(
+        Organisation, blank=True, related_name="affected_by_decisions", verbose_name="organisations it affects"
+    )
 
     # The duty-to-involve assessment (domain.md §4.2).
     affects_services = models.CharField(
@@ -328,6 +412,8 @@ class Decision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DecisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-planned_date", "title", "pk"]
         # Migration 0004 adds, on PostgreSQL, an index in the lists' default order (newest first).
@@ -345,6 +431,9 @@ class Decision(models.Model):
             "id",
             "organisation",
             "programme",
+            "affected_organisations",
+            "duties",
+            "plan_audiences",
             "title",
             "reference",
             "decision_maker",
@@ -371,6 +460,16 @@ class Decision(models.Model):
             "created_at",
             "updated_at",
             "screened_at",
+        ]
+        # Staff's account of the decision and the duty to involve. feedback_changes is borderline: it says
+        # how feedback changed the proposal (the organisation's response), not what people said, which
+        # belongs in BoardPaper.what_people_said (personal).
+        about_the_work = [
+            "summary",
+            "affects_rationale",
+            "health_inequalities",
+            "plan_notes",
+            "feedback_changes",
         ]
 
     def __str__(self):
@@ -404,11 +503,13 @@ class Decision(models.Model):
         return [Method(m).label for m in self.plan_methods if m in Method.values]
 
     @property
-    def warnings(self):
-        """Warnings computed by selectors.with_warnings(); empty when the queryset was not annotated."""
-        from .selectors import warnings_for
-
-        return warnings_for(self)
+    def warnings(self) -> list[DecisionWarning]:
+        """The warnings DecisionQuerySet.with_warnings() worked out; WarningsNotLoaded without them."""
+        if not hasattr(self, "warn_no_evidence"):
+            raise WarningsNotLoaded(
+                f"Decision {self.pk} was read without with_warnings(), so its warnings are not known"
+            )
+        return [w for w in WARNINGS if getattr(self, f"warn_{w.code}")]
 
 
 class VCSEPartner(models.Model):
@@ -448,6 +549,7 @@ class VCSEPartner(models.Model):
         # Meant for a shared mailbox, but people type their own address in, so treated as personal.
         personal = ["contact_email"]
         none = ["id", "organisation", "name", "kind", "website", "description", "revision", "created_at", "updated_at"]
+        about_the_work = ["description"]  # what the partner organisation does
 
     def __str__(self):
         return self.name
@@ -492,6 +594,7 @@ class TermsOfEngagement(models.Model):
             "summary",
             "revision",
         ]
+        about_the_work = ["summary"]
 
     def __str__(self):
         return f"{self.partner} – version {self.version}"
@@ -573,10 +676,18 @@ class Activity(models.Model):
         ]
 
     class PersonalData:
+        # public_partner_roles says "roles only, not names", but it describes individual members of the
+        # public ("carer of a child with autism", "member of the maternity voices partnership"): with the
+        # activity it can identify them, and people type names in. So personal, by the free-text rule.
+        personal = ["public_partner_roles"]
         none = [
             "id",
             "organisation",
             "programme",
+            "decisions",
+            "partners",
+            "audiences_targeted",
+            "audiences_reached",
             "title",
             "description",
             "state",
@@ -587,7 +698,6 @@ class Activity(models.Model):
             "location",
             "online",
             "public_partners",
-            "public_partner_roles",
             "expected_participants",
             "participants",
             "responses",
@@ -600,6 +710,8 @@ class Activity(models.Model):
             "created_at",
             "updated_at",
         ]
+        # Staff write these about the activity; feedback_what is what we told participants, not what they said.
+        about_the_work = ["description", "outputs", "feedback_what"]
 
     def __str__(self):
         return self.title
@@ -690,7 +802,10 @@ class Evidence(models.Model):
         ]
 
     class PersonalData:
-        personal = ["created_by"]
+        # original_name is the file's name as uploaded, chosen outside Involve and often a person's name
+        # ("Interview - Mrs Patel.docx"), so personal; the title and description are staff's, about the work.
+        # What is inside an uploaded file is not classified here (nor searched by a subject access export).
+        personal = ["created_by", "original_name"]
         none = [
             "id",
             "organisation",
@@ -700,7 +815,6 @@ class Evidence(models.Model):
             "kind",
             "url",
             "file",
-            "original_name",
             "content_type",
             "size",
             "sha256",
@@ -708,6 +822,7 @@ class Evidence(models.Model):
             "description",
             "created_at",
         ]
+        about_the_work = ["description"]
 
     def __str__(self):
         return self.title
@@ -744,8 +859,10 @@ class BoardPaper(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class PersonalData:
-        # Author and director are named post-holders acting in their public role.
-        personal = ["author", "lead_director"]
+        # Author and director are named post-holders acting in their public role: still personal data.
+        # what_people_said summarises what members of the public said and may quote or name them, so it is
+        # personal by the free-text rule; the recommendation is staff's, about the work.
+        personal = ["author", "lead_director", "what_people_said"]
         none = [
             "id",
             "organisation",
@@ -756,11 +873,11 @@ class BoardPaper(models.Model):
             "paper_reference",
             "purpose",
             "recommendation",
-            "what_people_said",
             "revision",
             "created_at",
             "updated_at",
         ]
+        about_the_work = ["recommendation"]
 
     def __str__(self):
         return f"{self.meeting}: {self.decision}"

@@ -25,44 +25,22 @@ from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Activity, Decision, Evidence, LadderLevel, Milestone, TermsOfEngagement
-
-# The duty applies and the decision is this close (or already past) with no involvement evidence.
-WARNING_WINDOW_DAYS = 60
-
-
-@dataclasses.dataclass(frozen=True)
-class DecisionWarning:
-    code: str
-    label: str
-    explanation: str
-
-
-NO_EVIDENCE = DecisionWarning(
-    "no_evidence",
-    "No involvement evidence",
-    f"The duty to involve applies and the decision is due within {WARNING_WINDOW_DAYS} days or has been "
-    "taken, but no activity is linked and no evidence is attached.",
+from .models import (  # noqa: E402,F401  (the warnings live with the Decision queryset; named here too)
+    LATE_EVIDENCE,
+    NO_EVIDENCE,
+    NO_FEEDBACK,
+    NO_SCRUTINY,
+    WARNING_WINDOW_DAYS,
+    WARNINGS,
+    WARNINGS_BY_CODE,
+    Activity,
+    Decision,
+    DecisionWarning,
+    Evidence,
+    LadderLevel,
+    Milestone,
+    TermsOfEngagement,
 )
-LATE_EVIDENCE = DecisionWarning(
-    "late_evidence",
-    "Evidence dated after the decision",
-    "Some evidence, or a linked activity, is dated after the decision, so it cannot have informed it.",
-)
-NO_FEEDBACK = DecisionWarning(
-    "no_feedback",
-    "Feedback to participants missing",
-    "A linked activity has no record of the feedback given to the people who took part.",
-)
-NO_SCRUTINY = DecisionWarning(
-    "no_scrutiny",
-    "Scrutiny committee not consulted in time",
-    f"The proposal is a substantial variation, so the local authority scrutiny committee must be consulted "
-    f"before the decision (s244), but the decision is due within {WARNING_WINDOW_DAYS} days or has been taken "
-    "and no consultation is recorded, or it is dated after the decision.",
-)
-WARNINGS = [NO_EVIDENCE, LATE_EVIDENCE, NO_FEEDBACK, NO_SCRUTINY]
-WARNINGS_BY_CODE = {w.code: w for w in WARNINGS}
 
 
 def _today(today=None):
@@ -97,26 +75,8 @@ def involvement_facts(activity_model=Activity, evidence_model=Evidence):
 
 
 def with_warnings(queryset, *, today=None):
-    """Annotate decisions with decision_on and one boolean per warning (warn_no_evidence, …)."""
-    today = _today(today)
-    near_or_past = Q(decision_on__lte=today + datetime.timedelta(days=WARNING_WINDOW_DAYS))
-
-    def flag(condition):
-        return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-    return queryset.annotate(decision_on=Coalesce(F("actual_date"), F("planned_date"))).annotate(
-        warn_no_evidence=flag(Q(affects_services=Decision.Answer.YES) & near_or_past & Q(involvement_count=0)),
-        warn_late_evidence=flag(Q(last_involvement_on__gt=F("decision_on"))),
-        warn_no_feedback=flag(
-            (Q(actual_date__lte=today) | Q(duty_status=Decision.DutyStatus.INVOLVEMENT_COMPLETE))
-            & Q(activities_without_feedback__gt=0)
-        ),
-        warn_no_scrutiny=flag(
-            Q(substantial_variation=Decision.Answer.YES)
-            & near_or_past
-            & (Q(scrutiny_consulted_on__isnull=True) | Q(scrutiny_consulted_on__gt=F("decision_on")))
-        ),
-    )
+    """Annotate decisions with decision_on and one boolean per warning (see DecisionQuerySet)."""
+    return queryset.with_warnings(today=today)
 
 
 def filter_warning(queryset, code):
@@ -132,7 +92,7 @@ def filter_warning(queryset, code):
 
 
 def warnings_for(decision) -> list[DecisionWarning]:
-    return [w for w in WARNINGS if getattr(decision, f"warn_{w.code}", False)]
+    return decision.warnings
 
 
 # Sort statuses in the order a decision moves through them, and ladder levels lowest first.

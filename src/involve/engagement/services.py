@@ -46,6 +46,7 @@ DECISION_FIELDS = [
     "actual_date",
     "summary",
 ]
+DECISION_M2M = ["affected_organisations"]
 SCREENING_FIELDS = [
     "affects_services",
     "affects_rationale",
@@ -210,20 +211,42 @@ def milestone_delete(*, by, milestone):
 # Decisions and the duty to involve
 
 
+def _check_affected(organisation, affected):
+    if any(org.pk == organisation.pk for org in affected):
+        raise ValidationError(
+            {"affected_organisations": f"{organisation.name} owns the decision: choose only other organisations"}
+        )
+
+
 @transaction.atomic
-def decision_create(*, by, organisation, **fields):
+def decision_create(*, by, organisation, affected_organisations=(), **fields):
     _only(DECISION_FIELDS, fields)
     _same_organisation(organisation, programme=fields.get("programme"))
+    _check_affected(organisation, affected_organisations)
     return writes.create(
-        Decision(organisation=organisation, **fields), by=by, action="decision.create", fields=DECISION_FIELDS
+        Decision(organisation=organisation, **fields),
+        by=by,
+        action="decision.create",
+        fields=DECISION_FIELDS,
+        m2m={"affected_organisations": list(affected_organisations)},
     )
 
 
 @transaction.atomic
-def decision_update(*, by, decision, revision=None, **changes):
+def decision_update(*, by, decision, revision=None, affected_organisations=None, **changes):
     _same_organisation(decision.organisation, programme=changes.get("programme"))
+    m2m = {}
+    if affected_organisations is not None:
+        _check_affected(decision.organisation, affected_organisations)
+        m2m["affected_organisations"] = list(affected_organisations)
     decision = writes.update(
-        decision, by=by, action="decision.update", fields=DECISION_FIELDS, changes=changes, version=revision
+        decision,
+        by=by,
+        action="decision.update",
+        fields=DECISION_FIELDS,
+        changes=changes,
+        m2m=m2m,
+        version=revision,
     )
     # A new decision date can take away the support for its status (involvement dated before it).
     _correct_statuses([decision.pk])
@@ -375,7 +398,7 @@ def decision_delete(*, by, decision):
         by=by,
         action="decision.delete",
         fields=DECISION_FIELDS + SCREENING_FIELDS,
-        m2m=SCREENING_M2M,
+        m2m=SCREENING_M2M + DECISION_M2M,
     )
 
 

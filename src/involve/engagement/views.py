@@ -104,6 +104,8 @@ def decision_detail(request, pk):
             "decision": decision,
             "activities": activities,
             "duties": decision.duties.all(),
+            "affected": decision.affected_organisations.order_by("name"),
+            "shared_with_you": not access.scope(Decision.objects.filter(pk=decision.pk)).exists(),
             "plan_audiences": decision.plan_audiences.all(),
             "evidence": Evidence.objects.filter(decision=decision).select_related("created_by"),
             "evidence_owner": decision,
@@ -121,7 +123,9 @@ def decision_add(request):
     done = save_form(
         request,
         form,
-        lambda: services.decision_create(by=request.user, organisation=access.organisation, **form.changes()),
+        lambda: services.decision_create(
+            by=request.user, organisation=access.organisation, **form.changes(), **form.m2m()
+        ),
         success=lambda d: f"‘{d.title}’ has been added. Next, screen it for the duty to involve.",
         next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
     )
@@ -140,7 +144,9 @@ def decision_edit(request, pk):
     done = save_form(
         request,
         form,
-        lambda: services.decision_update(by=request.user, decision=decision, revision=form.revision, **form.changes()),
+        lambda: services.decision_update(
+            by=request.user, decision=decision, revision=form.revision, **form.changes(), **form.m2m()
+        ),
         success="The decision has been saved.",
         next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
     )

@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,6 +122,20 @@ def milestones_due(*, access, today=None):
         _own(Milestone.objects.select_related("objective__programme"), access)
         .filter(due_date__lte=today + datetime.timedelta(days=DUE_WINDOW_DAYS), done_date__isnull=True)
         .order_by("due_date", "title", "pk")
+    )
+
+
+def decisions_affecting(*, access, limit=10):
+    """Other organisations' decisions that name this one among those they affect (newest first), for
+    everyone in it, whatever their role: they may read them, not change them."""
+    if access.organisation is None:
+        return Decision.objects.none()
+    return (
+        selectors.with_warnings(
+            Decision.objects.filter(affected_organisations=access.organisation).select_related("organisation")
+        )
+        .exclude(organisation=access.organisation)
+        .order_by(F("decision_on").desc(nulls_last=True), "title", "pk")[:limit]
     )
 
 

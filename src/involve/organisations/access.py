@@ -72,13 +72,16 @@ def access_for(request) -> Access:
     return Access(user, membership)
 
 
-def get_for_user(queryset, access: Access, *, action=Action.VIEW, field="organisation", **lookup):
+def get_for_user(queryset, access: Access, *, action=Action.VIEW, field="organisation", readable=None, **lookup):
     """Fetch one object the person may read, or 404; 403 if they may read it but not do `action`.
 
-    Every get_<thing>_for_user helper is a thin call to this, so the rule lives in one place.
+    Every get_<thing>_for_user helper is a thin call to this, so the rule lives in one place. `readable`
+    is for records that people outside the owning subtree may also read (a decision read by the
+    organisations it affects); changing still needs the owning organisation.
     """
+    rows = readable if readable is not None else access.scope(queryset, field)
     try:
-        obj = access.scope(queryset, field).get(**lookup)
+        obj = rows.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError):
         raise Http404 from None
     if action != Action.VIEW:

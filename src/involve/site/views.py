@@ -21,6 +21,7 @@ def home(request):
     context = {"section": "home", "summary_links": worklist.summary_links}
     if access.organisation is not None:
         context["work"] = worklist.worklist(access=access)
+        context["affecting"] = list(worklist.decisions_affecting(access=access))
         if worklist.has_organisations_below(access=access):
             context["below"] = paginate(
                 request, worklist.organisations_below_summary(access=access), per_page=ORGANISATIONS_PER_PAGE

@@ -184,13 +184,16 @@ def _count(value, noun, plural) -> str:
 
 def build_cover_sheet(decision, *, today=None) -> CoverSheet:
     """The cover sheet for one decision. Takes any Decision; reads it again with everything it needs."""
-    decision = _decision_queryset().get(pk=decision.pk)
     today = today or timezone.localdate()
+    decision = _decision_queryset().with_warnings(today=today).get(pk=decision.pk)
     decision_on = decision.decision_date
     when = "the decision" if decision.actual_date else "the planned decision date"
     gaps: list[str] = []
     applies = {Decision.Answer.YES: True, Decision.Answer.NO: False}.get(decision.affects_services)
     involvement_expected = applies is not False
+
+    # The decision's warnings, by the same definitions as its page and the lists.
+    gaps += [f"Warning: {w.label}. {w.explanation}" for w in decision.warnings]
 
     # About this paper: the front of the board paper
     board_paper, board_paper_statement, meeting_gap = _board_paper_rows(decision)
