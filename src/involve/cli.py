@@ -30,6 +30,12 @@ def demo(argv):
 
     if settings.PRODUCTION:
         sys.exit("involve demo loads demo accounts with a known password, so it refuses to run in production.")
+    if argv and argv[0] in ("-h", "--help"):
+        print(
+            "usage: involve demo [ADDRESS:PORT]\n\nLoads the demo organisations and people into the database "
+            "(once) and serves Involve, by default on 127.0.0.1:8000."
+        )
+        return
     address = argv[0] if argv else "127.0.0.1:8000"
     print(f"Database: {settings.DATABASES['default']['NAME']}")
     _prepare_database()

@@ -41,8 +41,14 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organisation_id", "-created_at"], name="audit_org_time")]
 
     class PersonalData:
+        # old/new/labels hold values and names of the records changed, people's among them.
         personal = ["actor_id", "actor_label", "actor_name", "target_label", "old", "new", "labels"]
         none = ["id", "created_at", "organisation_id", "action", "target_type", "target_id"]
+        user_ids = ["actor_id"]
+        retained_on_erasure = (
+            "The audit log is append-only: it is the evidence of who did what, kept under the exception for "
+            "legal obligations and claims (UK GDPR art. 17(3)(b) and (e)); the erasure itself is recorded in it."
+        )
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_type} {self.target_id}"

@@ -50,6 +50,8 @@ class TaskRun(models.Model):
             "created_at",
             "finished_at",
         ]
+        # Written by Involve itself: what the task is, its progress, the file name it gives the result.
+        about_the_work = ["result_name"]
 
     def __str__(self):
         return self.label

@@ -37,8 +37,12 @@ class User(AbstractUser):
         ordering = ["email"]
 
     class PersonalData:
+        # The account is the person: all of these are exported and erased with the account.
         personal = ["email", "first_name", "last_name", "last_login", "date_joined"]
-        none = ["id", "password", "is_superuser", "is_staff", "is_active"]
+        # groups and user_permissions are Django's, unused (roles come from memberships); is_* are flags.
+        none = ["id", "password", "is_superuser", "is_staff", "is_active", "groups", "user_permissions"]
+        # A one-way hash: an export says it is held, never what it is. Erasure makes it unusable.
+        secret = ["password"]
 
     def __str__(self):
         return self.display_name
@@ -179,6 +183,8 @@ class Membership(models.Model):
     class PersonalData:
         personal = ["user", "invited_by_id"]
         none = ["id", "organisation", "role", "equality_data_access", "created_at", "revision"]
+        # The inviter's user id, kept without a foreign key so that removing a person keeps the row.
+        user_ids = ["invited_by_id"]
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()}, {self.organisation}"
