@@ -15,8 +15,8 @@ class AuditEvent(models.Model):
 
     No foreign keys, so that erasing a person or deleting a record never breaks the trail.
     On PostgreSQL a trigger also refuses UPDATE and DELETE (migration 0002). Values that are
-    special category data or free text from the public are never stored here: services pass
-    field names for those, not values. `labels` keeps the names of the records that old/new
+    special category data or personal free text are never stored here: services.record() writes
+    that they changed, not what they hold (services.not_stored). `labels` keeps the names of the records that old/new
     refer to by id (services.snapshot), as they were when the event was written.
     """
 

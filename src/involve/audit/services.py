@@ -14,6 +14,8 @@ import uuid
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from involve.core import personal_data
+
 from . import registry
 from .models import AuditEvent
 
@@ -127,6 +129,22 @@ def _labels_for(target, old, new, given):
     return {field: names for field, names in labels.items() if names}
 
 
+NOT_STORED = "(not stored in the audit log)"
+
+
+def not_stored(model) -> set[str]:
+    """Fields whose values the audit log never copies, only that they changed: special category data,
+    and free text classified personal (what members of the public said, their roles), because the log is
+    append-only and erasure cannot reach it (core/personal_data.py)."""
+    declared = personal_data.classification(model)
+    return {
+        f.name
+        for f in model._meta.concrete_fields
+        if declared.get(f.name) == personal_data.SPECIAL_CATEGORY
+        or (declared.get(f.name) == personal_data.PERSONAL and isinstance(f, models.TextField))
+    }
+
+
 def record(*, action, by=None, organisation=None, target=None, old=None, new=None, target_label=None):
     """Append an audit event. `by` is the acting user (None for the system or an anonymous person).
 
@@ -136,8 +154,9 @@ def record(*, action, by=None, organisation=None, target=None, old=None, new=Non
     if organisation_id is None and target is not None:
         organisation_id = getattr(target, "organisation_id", None)
     old, new = old or {}, new or {}
-    plain_old = {k: _plain(v) for k, v in old.items()}
-    plain_new = {k: _plain(v) for k, v in new.items()}
+    hidden = not_stored(type(target)) if target is not None else set()
+    plain_old = {k: NOT_STORED if k in hidden else _plain(v) for k, v in old.items()}
+    plain_new = {k: NOT_STORED if k in hidden else _plain(v) for k, v in new.items()}
     return AuditEvent.objects.create(
         action=action,
         actor_id=getattr(by, "pk", None),

@@ -97,13 +97,13 @@ def _human_messages(field, label, kind):
     """NHS.UK-style error messages for one field, in place of Django's defaults."""
     name = _lower_first(label)
     if kind in ("radios", "select"):
-        required = f"Select {name}"
+        required = f"Select the {name}"
     elif kind == "checkboxes":
         required = f"Select at least one option for {name}"
     elif kind == "file":
         required = "Select a file"
     else:
-        required = f"Enter {name}"
+        required = f"Enter the {name}"
     if label.endswith("?"):
         required = "Select an answer" if kind in ("radios", "select", "checkboxes") else "Answer the question"
     from_list = f"Select {name} from the list"  # noqa: S608 (an error message, not SQL)
