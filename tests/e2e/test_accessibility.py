@@ -118,7 +118,7 @@ WIDER_THAN_THE_PAGE = """() => {
 
 # Detail pages whose tables have no scroll box yet: their templates (programme_detail.html, the cover
 # sheet's _cover_sheet.html) need the `involve-table-scroll` wrapper; remove each once it has it.
-REFLOW_NOT_YET = {"engagement:programme_detail", "engagement:cover_sheet"}
+REFLOW_NOT_YET = set()
 
 
 def narrow_page(browse):
