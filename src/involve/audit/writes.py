@@ -62,15 +62,15 @@ def update(instance, *, by, action, fields, changes, m2m=None, version=None, lab
     record = lock(instance)
     if version is not None and _has_revision(record) and record.revision != version:
         raise StaleEdit(record)
-    old = audit.snapshot(record, fields, list(m2m))
-    old_values = audit.snapshot(record, fields)
-    old_links = {name: set(getattr(record, name).values_list("pk", flat=True)) for name in m2m}
+    old = audit.snapshot(record, fields, list(m2m))  # many-to-many fields as lists of ids
     for name, value in changes.items():
         setattr(record, name, value)
     if validate is not None:
         validate(record)
-    new_links = {name: {item.pk for item in items} for name, items in m2m.items()}
-    if audit.snapshot(record, fields) == old_values and new_links == old_links:
+    unchanged = audit.snapshot(record, fields) == {name: old[name] for name in fields} and all(
+        {item.pk for item in items} == set(old[name]) for name, items in m2m.items()
+    )
+    if unchanged:
         return record
     if _has_revision(record):
         record.revision += 1
