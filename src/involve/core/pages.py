@@ -118,12 +118,8 @@ def _display(field, value):
     if value in (None, "", [], ()):
         return "Not given"
     if isinstance(field, forms.ModelMultipleChoiceField):
-        items = (
-            value
-            if not isinstance(value, list | tuple | set) or not value or hasattr(value[0], "pk")
-            else (field.queryset.filter(pk__in=value))
-        )
-        return ", ".join(str(item) for item in items) or "None"
+        # Records either way: model_to_dict() gives a list of them, cleaned_data a queryset.
+        return ", ".join(str(item) for item in value) or "None"
     if isinstance(field, forms.ModelChoiceField):
         if not hasattr(value, "pk"):
             value = field.queryset.filter(pk=value).first()
