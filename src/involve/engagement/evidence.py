@@ -6,7 +6,7 @@ size and SHA-256 that identify the file).
 
 Files are checked by core.uploads before these services see them (a CheckedFile), stored under a
 random name in evidence/<organisation id>/, and served only through the permission-checked
-download in views_documents.py. A stored file must never outlive a failed write, and a removed
+download in views/evidence.py. A stored file must never outlive a failed write, and a removed
 record must not lose its file if the removal rolls back:
 - evidence_upload, called on its own (as the pages do), stores the file and then commits the row in
   a durable transaction; if anything fails the file is deleted again before the error goes on.

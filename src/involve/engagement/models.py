@@ -762,7 +762,7 @@ class Activity(models.Model):
 class Evidence(models.Model):
     """A file or a link that shows what was done, attached to one decision or one activity.
 
-    Uploads, their checks and downloads live in evidence.py and views_documents.py.
+    Uploads, their checks and downloads live in evidence.py and views/evidence.py.
     """
 
     class Kind(models.TextChoices):

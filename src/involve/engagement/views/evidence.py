@@ -24,9 +24,9 @@ from involve.core.pages import INVALID, apply_errors
 from involve.core.uploads import ALL_KINDS, UploadField
 from involve.organisations.permissions import Action
 
-from . import evidence
-from .access import get_activity_for_user, get_decision_for_user, get_evidence_for_user
-from .models import Decision, Evidence
+from .. import evidence
+from ..access import get_activity_for_user, get_decision_for_user, get_evidence_for_user
+from ..models import Decision, Evidence
 
 
 class _EvidenceForm(core_forms.Form):

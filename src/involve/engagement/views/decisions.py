@@ -1,0 +1,208 @@
+"""Decisions: list, export, detail page, forms, screening for the duty to involve, delete and timeline."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from involve.core.pages import (
+    EXPORT_FORMATS,
+    confirm_delete,
+    export_response,
+    form_page,
+    posted,
+    save_form,
+    sort_columns,
+    sort_order,
+)
+from involve.core.pagination import paginate
+from involve.organisations.permissions import Action
+
+from .. import exports, selectors, services
+from ..access import get_decision_for_user
+from ..forms import DecisionFilterForm, DecisionForm, ScreeningForm
+from ..models import Decision, Evidence
+from ._shared import export_links
+
+DECISION_SORTS = {
+    "title": ["title"],
+    "organisation": ["organisation__name"],
+    "programme": ["programme__name"],
+    "date": ["decision_on"],
+    "status": ["status_rank"],
+}
+DECISION_COLUMNS = [
+    ("Decision", "title"),
+    ("Organisation", "organisation"),
+    ("Programme", "programme"),
+    ("Decision date", "date"),
+    ("Status", "status"),
+    ("Warnings", None),
+]
+
+
+def _filtered_decisions(request):
+    access = request.access
+    access.require(Action.VIEW)
+    form = DecisionFilterForm(request.GET, access=access)
+    sort, ordering = sort_order(request, DECISION_SORTS, "-date")
+    return form, selectors.decision_list(access=access, filters=form.values(), ordering=ordering), sort
+
+
+def decision_list(request):
+    form, decisions, sort = _filtered_decisions(request)
+    return render(
+        request,
+        "engagement/decision_list.html",
+        {
+            "section": "decisions",
+            "form": form,
+            "page": paginate(request, decisions),
+            "columns": sort_columns(request, DECISION_COLUMNS, sort),
+            "exports": export_links(request, "decision_export"),
+            "can_add": request.access.can(Action.EDIT),
+        },
+    )
+
+
+def decision_export(request, fmt):
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    _, decisions, _ = _filtered_decisions(request)
+    header, rows = exports.decision_rows(decisions)
+    return export_response(fmt, header, rows, "decisions", "Decisions")
+
+
+def decision_detail(request, pk):
+    access = request.access
+    decision = get_decision_for_user(access, pk)
+    activities = decision.activities.select_related("organisation", "programme").order_by("starts_on", "pk")
+    return render(
+        request,
+        "engagement/decision_detail.html",
+        {
+            "section": "decisions",
+            "decision": decision,
+            "activities": activities,
+            "duties": decision.duties.all(),
+            "affected": decision.affected_organisations.order_by("name"),
+            "shared_with_you": not access.scope(Decision.objects.filter(pk=decision.pk)).exists(),
+            "plan_audiences": decision.plan_audiences.all(),
+            "evidence": Evidence.objects.filter(decision=decision).select_related("created_by"),
+            "evidence_owner": decision,
+            "evidence_owner_kind": "decision",
+            "can_edit": access.can_change(decision.organisation_id, Action.EDIT),
+            "can_manage": access.can_change(decision.organisation_id, Action.MANAGE),
+        },
+    )
+
+
+def decision_add(request):
+    access = request.access
+    access.require(Action.EDIT)
+    form = DecisionForm(posted(request), organisation=access.organisation)
+    done = save_form(
+        request,
+        form,
+        lambda: services.decision_create(
+            by=request.user, organisation=access.organisation, **form.changes(), **form.m2m()
+        ),
+        success=lambda d: f"‘{d.title}’ has been added. Next, screen it for the duty to involve.",
+        next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Add a decision or proposal",
+        section="decisions",
+        cancel_url=reverse("engagement:decision_list"),
+    )
+
+
+def decision_edit(request, pk):
+    decision = get_decision_for_user(request.access, pk, action=Action.EDIT)
+    form = DecisionForm(posted(request), instance=decision, organisation=decision.organisation)
+    done = save_form(
+        request,
+        form,
+        lambda: services.decision_update(
+            by=request.user, decision=decision, revision=form.revision, **form.changes(), **form.m2m()
+        ),
+        success="The decision has been saved.",
+        next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Change the decision",
+        caption=decision.title,
+        section="decisions",
+        cancel_url=reverse("engagement:decision_detail", args=[decision.pk]),
+    )
+
+
+def decision_screen(request, pk):
+    decision = get_decision_for_user(request.access, pk, action=Action.MANAGE)
+    form = ScreeningForm(posted(request), instance=decision)
+
+    def save():
+        assessment = form.assessment()
+        duties, audiences = assessment.pop("duties"), assessment.pop("plan_audiences")
+        return services.decision_screen(
+            by=request.user,
+            decision=decision,
+            duties=duties,
+            plan_audiences=audiences,
+            revision=form.revision,
+            **assessment,
+        )
+
+    done = save_form(
+        request,
+        form,
+        save,
+        success="The screening for the duty to involve has been saved.",
+        next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Screen for the duty to involve",
+        caption=decision.title,
+        section="decisions",
+        cancel_url=reverse("engagement:decision_detail", args=[decision.pk]),
+        intro=(
+            "Decide whether the decision would affect how services are delivered or the range of services. "
+            "If it would, people who use the services, their carers and representatives must be involved."
+        ),
+        template="engagement/screen.html",
+    )
+
+
+def decision_delete(request, pk):
+    decision = get_decision_for_user(request.access, pk, action=Action.MANAGE)
+    return confirm_delete(
+        request,
+        obj=decision,
+        section="decisions",
+        delete=lambda: services.decision_delete(by=request.user, decision=decision),
+        title=f"Delete ‘{decision.title}’?",
+        message="Its screening and involvement plan are deleted too. Linked activities stay, unlinked.",
+        cancel_url=reverse("engagement:decision_detail", args=[decision.pk]),
+        done_url=reverse("engagement:decision_list"),
+        done_message=f"‘{decision.title}’ has been deleted.",
+    )
+
+
+def decision_timeline(request, pk):
+    decision = get_decision_for_user(request.access, pk)
+    return render(
+        request,
+        "engagement/timeline.html",
+        {
+            "section": "decisions",
+            "subject": decision,
+            "subject_kind": "decision",
+            "back_url": reverse("engagement:decision_detail", args=[decision.pk]),
+            "entries": selectors.decision_timeline(decision),
+        },
+    )

@@ -1,0 +1,214 @@
+"""The VCSE partner register with each partner's terms of engagement."""
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from involve.core.pages import (
+    EXPORT_FORMATS,
+    confirm_delete,
+    export_response,
+    form_page,
+    posted,
+    sort_columns,
+    sort_order,
+)
+from involve.core.pagination import paginate
+from involve.organisations.permissions import Action
+
+from .. import exports, selectors, services
+from ..access import get_partner_for_user, get_terms_for_user
+from ..forms import PartnerFilterForm, PartnerForm, TermsForm
+from ..models import VCSEPartner
+from ._shared import _save_form, export_links
+
+PARTNER_SORTS = {
+    "name": ["name"],
+    "organisation": ["organisation__name"],
+    "kind": ["kind"],
+    "activities": ["n_activities"],
+    "review": ["terms_review_on"],
+}
+PARTNER_COLUMNS = [
+    ("Partner", "name"),
+    ("Organisation", "organisation"),
+    ("Type", "kind"),
+    ("Activities", "activities"),
+    ("Terms of engagement", None),
+    ("Review due", "review"),
+]
+
+
+def _filtered_partners(request):
+    access = request.access
+    access.require(Action.VIEW)
+    form = PartnerFilterForm(request.GET, access=access)
+    partners = selectors.partner_list(access.scope(VCSEPartner.objects.all()))
+    if query := form.value("q"):
+        partners = partners.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    for name in ("organisation", "kind"):
+        if value := form.value(name):
+            partners = partners.filter(**{name: value})
+    sort, ordering = sort_order(request, PARTNER_SORTS, "name")
+    return form, partners.order_by(*ordering), sort
+
+
+def partner_list(request):
+    form, partners, sort = _filtered_partners(request)
+    page = paginate(request, partners)
+    for partner in page.object_list:
+        partner.terms_state = selectors.partner_status(partner)
+    return render(
+        request,
+        "engagement/partner_list.html",
+        {
+            "section": "partners",
+            "form": form,
+            "page": page,
+            "columns": sort_columns(request, PARTNER_COLUMNS, sort),
+            "exports": export_links(request, "partner_export"),
+            "can_add": request.access.can(Action.EDIT),
+        },
+    )
+
+
+def partner_export(request, fmt):
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    _, partners, _ = _filtered_partners(request)
+    header, rows = exports.partner_rows(partners)
+    return export_response(fmt, header, rows, "vcse-partners", "VCSE partners")
+
+
+def partner_detail(request, pk):
+    access = request.access
+    partner = get_partner_for_user(access, pk)
+    return render(
+        request,
+        "engagement/partner_detail.html",
+        {
+            "section": "partners",
+            "partner": partner,
+            "terms": partner.terms.all(),
+            "activities": partner.activities.select_related("programme").order_by("-starts_on", "pk"),
+            "can_edit": access.can_change(partner.organisation_id, Action.EDIT),
+            "can_manage": access.can_change(partner.organisation_id, Action.MANAGE),
+        },
+    )
+
+
+def partner_add(request):
+    access = request.access
+    access.require(Action.EDIT)
+    form = PartnerForm(posted(request), organisation=access.organisation)
+    created = {}
+
+    def save():
+        created["partner"] = services.partner_create(
+            by=request.user, organisation=access.organisation, **form.changes()
+        )
+
+    done = _save_form(
+        request,
+        form,
+        save,
+        success="The partner has been added.",
+        redirect_to=lambda: reverse("engagement:partner_detail", args=[created["partner"].pk]),
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Add a VCSE partner",
+        section="partners",
+        cancel_url=reverse("engagement:partner_list"),
+    )
+
+
+def partner_edit(request, pk):
+    partner = get_partner_for_user(request.access, pk, action=Action.EDIT)
+    form = PartnerForm(posted(request), instance=partner, organisation=partner.organisation)
+    url = reverse("engagement:partner_detail", args=[partner.pk])
+    done = _save_form(
+        request,
+        form,
+        lambda: services.partner_update(by=request.user, partner=partner, revision=form.revision, **form.changes()),
+        success="The partner has been saved.",
+        redirect_to=url,
+    )
+    return done or form_page(
+        request, form, title="Change the partner", caption=partner.name, section="partners", cancel_url=url
+    )
+
+
+def partner_delete(request, pk):
+    partner = get_partner_for_user(request.access, pk, action=Action.MANAGE)
+    return confirm_delete(
+        request,
+        obj=partner,
+        section="partners",
+        delete=lambda: services.partner_delete(by=request.user, partner=partner),
+        title=f"Delete ‘{partner.name}’ from the register?",
+        message="Their terms of engagement are deleted too.",
+        cancel_url=reverse("engagement:partner_detail", args=[partner.pk]),
+        done_url=reverse("engagement:partner_list"),
+        done_message=f"‘{partner.name}’ has been deleted.",
+    )
+
+
+def terms_add(request, pk):
+    partner = get_partner_for_user(request.access, pk, action=Action.EDIT)
+    form = TermsForm(posted(request), organisation=partner.organisation, partner=partner)
+    url = reverse("engagement:partner_detail", args=[partner.pk])
+    done = _save_form(
+        request,
+        form,
+        lambda: services.terms_create(by=request.user, partner=partner, **form.changes()),
+        success="The terms of engagement have been added.",
+        redirect_to=url,
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Add terms of engagement",
+        caption=partner.name,
+        section="partners",
+        cancel_url=url,
+    )
+
+
+def terms_edit(request, pk):
+    terms = get_terms_for_user(request.access, pk, action=Action.EDIT)
+    form = TermsForm(posted(request), instance=terms, organisation=terms.organisation)
+    url = reverse("engagement:partner_detail", args=[terms.partner_id])
+    done = _save_form(
+        request,
+        form,
+        lambda: services.terms_update(by=request.user, terms=terms, revision=form.revision, **form.changes()),
+        success="The terms of engagement have been saved.",
+        redirect_to=url,
+    )
+    return done or form_page(
+        request,
+        form,
+        title="Change the terms of engagement",
+        caption=terms.partner.name,
+        section="partners",
+        cancel_url=url,
+    )
+
+
+def terms_delete(request, pk):
+    terms = get_terms_for_user(request.access, pk, action=Action.MANAGE)
+    url = reverse("engagement:partner_detail", args=[terms.partner_id])
+    return confirm_delete(
+        request,
+        obj=terms,
+        section="partners",
+        delete=lambda: services.terms_delete(by=request.user, terms=terms),
+        title=f"Delete version {terms.version} of the terms with {terms.partner.name}?",
+        message="This cannot be undone.",
+        cancel_url=url,
+        done_url=url,
+        done_message="The terms of engagement have been deleted.",
+    )
