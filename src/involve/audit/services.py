@@ -154,7 +154,7 @@ def record(*, action, by=None, organisation=None, target=None, old=None, new=Non
     if organisation_id is None and target is not None:
         organisation_id = getattr(target, "organisation_id", None)
     old, new = old or {}, new or {}
-    hidden = not_stored(type(target)) if target is not None else set()
+    hidden = not_stored(target._meta.model) if target is not None else set()  # target may be a lazy user
     plain_old = {k: NOT_STORED if k in hidden else _plain(v) for k, v in old.items()}
     plain_new = {k: NOT_STORED if k in hidden else _plain(v) for k, v in new.items()}
     return AuditEvent.objects.create(
