@@ -28,7 +28,7 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 
 # Resolve pyproject.toml's runtime and test dependencies for the virtualenv's Python into the lock,
 # keeping the versions already pinned where they still fit (`make lock UPGRADE=1`: newest of all).
-# Commit the result; tests/test_toolchain.py fails while the two disagree.
+# Commit the result; tests/project/test_toolchain.py fails while the two disagree.
 lock:
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	test -x $(BIN)/pip-compile || $(BIN)/pip install --quiet pip-tools

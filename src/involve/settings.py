@@ -2,7 +2,7 @@
 
 Two modes: development (the default, for `involve demo` and the tests) and production
 (`INVOLVE_ENV=production`), which refuses to start without its secrets. Every variable is
-listed in the README's configuration table; tests/test_settings.py holds the two in step.
+listed in the README's configuration table; tests/project/test_settings.py holds the two in step.
 """
 
 import os

@@ -16,7 +16,7 @@ from involve.audit.models import AuditEvent
 from involve.core.dates import today
 from involve.engagement.models import Activity, Decision, Evidence
 
-from ..test_uploads import minimal_pdf
+from ..core.test_uploads import minimal_pdf
 from .conftest import sign_in
 
 pytestmark = pytest.mark.e2e

@@ -21,7 +21,8 @@ from involve.engagement import coversheet, services
 from involve.engagement import evidence as evidence_services
 from involve.engagement.models import Activity, AudienceTag, Decision, LadderLevel, LegalDuty, Method
 
-from ..test_uploads import minimal_pdf
+from ..core.test_uploads import minimal_pdf
+from .factories import make_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -359,10 +360,9 @@ def test_activities_after_the_decision_are_named(cast):
 
 @pytest.mark.parametrize("consulted_offset, late", [(0, False), (-3, True)])
 def test_scrutiny_consulted_after_the_decision_is_a_gap(cast, consulted_offset, late):
-    decision = Decision.objects.create(
-        organisation=cast.org_a,
-        title="Move the clinic",
-        kind=Decision.Kind.SERVICE_CHANGE,
+    decision = make_decision(
+        cast.org_a,
+        "Move the clinic",
         actual_date=DECIDED,
         substantial_variation="yes",
         scrutiny_consulted_on=DECIDED - datetime.timedelta(days=consulted_offset),
@@ -971,13 +971,7 @@ def test_file_names_keep_whole_words_and_no_ids():
 
 def test_no_internal_id_appears_on_the_page_or_in_the_files(cast, client_for):
     lead = cast.a_engagement_lead
-    decision = Decision.objects.create(
-        pk=9876543,
-        organisation=cast.org_a,
-        title="Close the Gamma clinic",
-        kind=Decision.Kind.SERVICE_CHANGE,
-        actual_date=DECIDED,
-    )
+    decision = make_decision(cast.org_a, "Close the Gamma clinic", pk=9876543, actual_date=DECIDED)
     services.activity_create(
         by=lead,
         state=Activity.State.DONE,
@@ -1175,7 +1169,7 @@ def test_the_pdf_is_a4_tagged_titled_and_in_british_english(complete):
 
 
 def test_the_cover_sheet_lists_the_decisions_warnings_by_the_same_definitions(cast):
-    from .factories import days, make_decision
+    from .factories import days
 
     decision = make_decision(
         cast.org_a, title="Close the ward", actual_date=days(-3), substantial_variation="yes", affects_services="yes"

@@ -18,12 +18,12 @@ from involve.audit.models import AuditEvent
 from involve.core import uploads
 from involve.core.dates import today
 from involve.engagement import evidence as evidence_services
-from involve.engagement import services
-from involve.engagement.models import Decision, Evidence, LadderLevel, Method
+from involve.engagement.models import Evidence
 from involve.organisations.models import Membership, Role
 from involve.organisations.permissions import ROLE_ACTIONS, Action
 
-from ..test_uploads import HTML, good_files, malicious_files, minimal_pdf
+from ..core.test_uploads import HTML, good_files, malicious_files, minimal_pdf
+from .factories import make_activity, make_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -45,27 +45,6 @@ EVERYONE = [
 ]
 
 
-def make_decision(organisation, by, **fields):
-    fields = {
-        "title": "Move the minor injuries unit",
-        "kind": Decision.Kind.SERVICE_CHANGE,
-        "planned_date": TODAY + datetime.timedelta(days=30),
-        **fields,
-    }
-    return services.decision_create(by=by, organisation=organisation, **fields)
-
-
-def make_activity(organisation, by, decisions=(), **fields):
-    fields = {
-        "title": "Drop-in at the library",
-        "method": Method.WORKSHOP,
-        "ladder_level": LadderLevel.INVOLVE,
-        "starts_on": LAST_MONTH,
-        **fields,
-    }
-    return services.activity_create(by=by, organisation=organisation, decisions=list(decisions), **fields)
-
-
 def checked_pdf(name="Workshop report.pdf"):
     return uploads.check_upload(SimpleUploadedFile(name, minimal_pdf()))
 
@@ -83,8 +62,8 @@ def stored_files():
 def world(cast):
     lead = cast.a_engagement_lead
     w = cast
-    w.decision = make_decision(cast.org_a, lead)
-    w.activity = make_activity(cast.org_a, lead, decisions=[w.decision])
+    w.decision = make_decision(cast.org_a)
+    w.activity = make_activity(cast.org_a, decisions=[w.decision])
     w.file_evidence = evidence_services.evidence_upload(
         by=lead, owner=w.decision, file=checked_pdf(), title="Workshop report", dated=LAST_MONTH
     )
@@ -95,7 +74,7 @@ def world(cast):
         title="Published summary",
         dated=LAST_MONTH,
     )
-    w.decision_b = make_decision(cast.org_b, cast.b_engagement_lead, title="Beta decision")
+    w.decision_b = make_decision(cast.org_b, title="Beta decision")
     return w
 
 
@@ -104,7 +83,7 @@ def world(cast):
 
 
 def test_upload_stores_a_random_name_and_audits_without_contents(cast):
-    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    decision = make_decision(cast.org_a)
     checked = checked_pdf("../../etc/passwd.pdf")
     item = evidence_services.evidence_upload(
         by=cast.a_engagement_lead,
@@ -130,7 +109,7 @@ def test_upload_stores_a_random_name_and_audits_without_contents(cast):
 
 
 def test_add_link_is_https_only_and_audited(cast):
-    activity = make_activity(cast.org_a, cast.a_contributor)
+    activity = make_activity(cast.org_a)
     item = evidence_services.evidence_add_link(
         by=cast.a_contributor,
         owner=activity,
@@ -157,7 +136,7 @@ def test_add_link_is_https_only_and_audited(cast):
 
 
 def test_evidence_cannot_be_dated_in_the_future(cast):
-    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    decision = make_decision(cast.org_a)
     with pytest.raises(ValidationError) as excinfo:
         evidence_services.evidence_upload(
             by=cast.a_engagement_lead,
@@ -178,7 +157,7 @@ def test_evidence_belongs_to_a_decision_or_an_activity(cast):
     with pytest.raises(TypeError):
         evidence_services.evidence_upload(
             by=cast.a_engagement_lead,
-            owner=make_decision(cast.org_a, None),
+            owner=make_decision(cast.org_a),
             file=b"%PDF-1.4",
             title="Report",
             dated=LAST_MONTH,
@@ -187,7 +166,7 @@ def test_evidence_belongs_to_a_decision_or_an_activity(cast):
 
 
 def test_a_failed_write_leaves_no_file_behind(cast):
-    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    decision = make_decision(cast.org_a)
 
     class Boom(Exception):
         pass
@@ -203,7 +182,7 @@ def test_a_failed_write_leaves_no_file_behind(cast):
 def test_inside_a_callers_transaction_a_rollback_leaves_neither_row_nor_file(cast, django_capture_on_commit_callbacks):
     # Called inside someone else's transaction (the demo loader, an import), the file is only
     # written when that transaction commits.
-    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    decision = make_decision(cast.org_a)
 
     class Boom(Exception):
         pass
@@ -219,7 +198,7 @@ def test_inside_a_callers_transaction_a_rollback_leaves_neither_row_nor_file(cas
 
 
 def test_inside_a_callers_transaction_the_file_is_written_when_it_commits(cast, django_capture_on_commit_callbacks):
-    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    decision = make_decision(cast.org_a)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         item = evidence_services.evidence_upload(
             by=cast.a_engagement_lead, owner=decision, file=checked_pdf(), title="Report", dated=LAST_MONTH
@@ -231,7 +210,7 @@ def test_inside_a_callers_transaction_the_file_is_written_when_it_commits(cast, 
 
 
 def test_a_file_that_cannot_be_written_after_commit_takes_its_row_away(cast, django_capture_on_commit_callbacks):
-    decision = make_decision(cast.org_a, cast.a_engagement_lead)
+    decision = make_decision(cast.org_a)
     with (
         mock.patch("involve.core.uploads.default_storage.save", side_effect=OSError("disk full")),
         pytest.raises(OSError),

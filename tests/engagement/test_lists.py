@@ -5,8 +5,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from involve.engagement.models import Decision
-
 from .factories import (
     days,
     make_activity,
@@ -229,7 +227,7 @@ def test_decisions_default_to_latest_date_first_with_undated_last(cast, client_f
 
 def test_pagination_keeps_filters(cast, client_for):
     for i in range(55):
-        Decision.objects.create(organisation=cast.org_a, title=f"Bulk {i:02d}", kind="operational")
+        make_decision(cast.org_a, f"Bulk {i:02d}", kind="operational")
     client = client_for(cast.a_viewer)
     html = client.get(reverse("engagement:decision_list"), {"q": "Bulk"}).content.decode()
     assert "Showing 1 to 50 of 55 decisions" in html

@@ -12,60 +12,15 @@ from involve.audit.models import AuditEvent
 from involve.organisations.models import Role
 from involve.organisations.permissions import ROLE_ACTIONS, Action
 
+from ..matrix import CREATE, EXEMPT, LIST, OBJECT
 from .factories import TODAY
+from .matrix import ROWS
 
 pytestmark = pytest.mark.django_db
 
-LIST, CREATE, OBJECT = "list", "create", "object"
-
-# (url name, record whose pk is the argument (or a fixed argument), action needed, kind of URL)
-URLS = [
-    ("decision_list", None, Action.VIEW, LIST),
-    ("activity_list", None, Action.VIEW, LIST),
-    ("programme_list", None, Action.VIEW, LIST),
-    ("partner_list", None, Action.VIEW, LIST),
-    ("audience_list", None, Action.VIEW, LIST),
-    ("decision_export", "csv", Action.VIEW, LIST),
-    ("decision_export", "xlsx", Action.VIEW, LIST),
-    ("activity_export", "csv", Action.VIEW, LIST),
-    ("activity_export", "xlsx", Action.VIEW, LIST),
-    ("programme_export", "csv", Action.VIEW, LIST),
-    ("programme_export", "xlsx", Action.VIEW, LIST),
-    ("partner_export", "csv", Action.VIEW, LIST),
-    ("partner_export", "xlsx", Action.VIEW, LIST),
-    ("decision_add", None, Action.EDIT, CREATE),
-    ("activity_add", None, Action.EDIT, CREATE),
-    ("programme_add", None, Action.EDIT, CREATE),
-    ("partner_add", None, Action.EDIT, CREATE),
-    ("audience_add", None, Action.MANAGE, CREATE),
-    ("decision_detail", "decision", Action.VIEW, OBJECT),
-    ("decision_timeline", "decision", Action.VIEW, OBJECT),
-    ("decision_edit", "decision", Action.EDIT, OBJECT),
-    ("decision_screen", "decision", Action.MANAGE, OBJECT),
-    ("decision_delete", "decision", Action.MANAGE, OBJECT),
-    ("cover_sheet_details", "decision", Action.EDIT, OBJECT),
-    ("activity_detail", "activity", Action.VIEW, OBJECT),
-    ("activity_edit", "activity", Action.EDIT, OBJECT),
-    ("activity_feedback", "activity", Action.EDIT, OBJECT),
-    ("activity_delete", "activity", Action.MANAGE, OBJECT),
-    ("programme_detail", "programme", Action.VIEW, OBJECT),
-    ("programme_timeline", "programme", Action.VIEW, OBJECT),
-    ("programme_edit", "programme", Action.EDIT, OBJECT),
-    ("programme_delete", "programme", Action.MANAGE, OBJECT),
-    ("objective_add", "programme", Action.EDIT, OBJECT),
-    ("objective_edit", "objective", Action.EDIT, OBJECT),
-    ("objective_delete", "objective", Action.MANAGE, OBJECT),
-    ("milestone_add", "objective", Action.EDIT, OBJECT),
-    ("milestone_edit", "milestone", Action.EDIT, OBJECT),
-    ("milestone_delete", "milestone", Action.MANAGE, OBJECT),
-    ("partner_detail", "partner", Action.VIEW, OBJECT),
-    ("partner_edit", "partner", Action.EDIT, OBJECT),
-    ("partner_delete", "partner", Action.MANAGE, OBJECT),
-    ("terms_add", "partner", Action.EDIT, OBJECT),
-    ("terms_edit", "terms", Action.EDIT, OBJECT),
-    ("terms_delete", "terms", Action.MANAGE, OBJECT),
-    ("audience_edit", "tag", Action.MANAGE, OBJECT),
-]
+# (url name, record whose pk is the argument (or a fixed argument), action needed, kind of URL):
+# the engagement rows of the matrix (tests/matrix.py), declared in matrix.py.
+URLS = [(row.name.removeprefix("engagement:"), row.needs, row.action, row.kind) for row in ROWS]
 OBJECT_URLS = [u for u in URLS if u[3] == OBJECT]
 CHANGE_URLS = [u for u in OBJECT_URLS if u[2] != Action.VIEW]
 
@@ -117,17 +72,8 @@ def test_every_role_on_every_url(cast, records, client_for, person):
 def test_the_matrix_covers_every_engagement_url():
     from involve.engagement import urls
 
-    documents = {
-        "evidence_add_file_decision",
-        "evidence_add_link_decision",
-        "evidence_add_file_activity",
-        "evidence_add_link_activity",
-        "evidence_remove",
-        "evidence_download",
-        "cover_sheet",
-        "cover_sheet_pdf",
-        "cover_sheet_docx",
-    }  # tested in test_evidence.py and test_coversheet.py
+    # Exempt in matrix.py: tested in test_evidence.py and test_coversheet.py.
+    documents = {name.removeprefix("engagement:") for name in EXEMPT if name.startswith("engagement:")}
     names = set()
     for pattern in urls.urlpatterns:
         names |= {p.name for p in getattr(pattern, "url_patterns", [pattern])}

@@ -3,10 +3,10 @@
 Each model of ours declares an inner ``PersonalData`` class listing every field it has (concrete fields
 and many-to-many fields alike) under exactly one of ``personal``, ``special_category`` or ``none``.
 Subject access exports and erasure (``involve.site.privacy``) are built from that list, and
-tests/test_personal_data.py fails on any field left out or listed twice, so a new column cannot slip
+tests/core/test_personal_data.py fails on any field left out or listed twice, so a new column cannot slip
 in unclassified.
 
-The rules, checked mechanically by tests/test_personal_data.py where a rule can be checked:
+The rules, checked mechanically by tests/core/test_personal_data.py where a rule can be checked:
 
 1. A field that points at a person is personal: a foreign key or many-to-many field to the user
    model, an id of a user kept without a foreign key (listed in ``user_ids``), every email address.

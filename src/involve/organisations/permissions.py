@@ -1,7 +1,7 @@
 """The role × action table: what each role may do in its own organisation.
 
 This table is the single source of truth. The README prints it, the members page shows it, and
-tests/test_permissions.py checks every action for every role. People whose active organisation is
+tests/organisations/test_permissions.py checks every action for every role. People whose active organisation is
 above another in the hierarchy (a region, the national body) may *read* that organisation's
 records, never change them.
 """

@@ -15,7 +15,7 @@ from involve.engagement.models import Decision, ImprovementObjective
 from involve.organisations.access import Access
 from involve.organisations.models import Membership, Organisation, Role
 
-from .engagement.factories import (
+from ..engagement.factories import (
     days,
     make_activity,
     make_decision,
@@ -24,7 +24,7 @@ from .engagement.factories import (
     make_objective,
     make_programme,
 )
-from .factories import make_member, make_organisation
+from ..factories import make_member, make_organisation
 
 SCREENED = Decision.DutyStatus.PLAN_IN_PROGRESS
 EMPTY_STATES = [

@@ -7,7 +7,7 @@ from involve.audit.models import AuditEvent
 from involve.organisations import services
 from involve.organisations.models import Membership, Organisation, Role, Succession
 
-from .factories import make_member, make_organisation
+from ..factories import make_member, make_organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,9 @@ from django.urls import reverse
 from involve.organisations.models import Membership, Organisation, Role
 from involve.organisations.permissions import ROLE_ACTIONS, Action, membership_allows, table
 
+from ..audit.matrix import ROWS as AUDIT_ROWS
+from .matrix import ROWS as ORGANISATION_ROWS
+
 pytestmark = pytest.mark.django_db
 
 A_ROLES = ["a_administrator", "a_engagement_lead", "a_contributor", "a_viewer"]
@@ -36,19 +39,8 @@ def _status(client_for, user, url, method="get", data=None):
     return getattr(client_for(user), method)(url, data or {}).status_code
 
 
-# (url name, needs an org_a object, action needed)
-PAGES = [
-    ("organisations:list", None, Action.VIEW),
-    ("organisations:detail", "org", Action.VIEW),
-    ("organisations:edit", "org", Action.MANAGE_MEMBERS),
-    ("organisations:add_child", "org", Action.MANAGE_MEMBERS),
-    ("organisations:succession_add", None, Action.MANAGE_MEMBERS),
-    ("organisations:members", None, Action.MANAGE_MEMBERS),
-    ("organisations:invite", None, Action.MANAGE_MEMBERS),
-    ("organisations:member_edit", "membership", Action.MANAGE_MEMBERS),
-    ("organisations:member_remove", "membership", Action.MANAGE_MEMBERS),
-    ("audit:list", None, Action.VIEW_AUDIT),
-]
+# (url name, needs an org_a object, action needed): the foundation's rows of the matrix (tests/matrix.py).
+PAGES = [(row.name, row.needs, row.action) for row in ORGANISATION_ROWS + AUDIT_ROWS]
 
 
 def _url(cast, name, needs):

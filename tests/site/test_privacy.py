@@ -14,7 +14,7 @@ from involve.engagement.models import BoardPaper
 from involve.organisations.models import Membership, Role, User
 from involve.site import privacy
 
-from .engagement.factories import (
+from ..engagement.factories import (
     make_activity,
     make_decision,
     make_evidence,
@@ -22,7 +22,7 @@ from .engagement.factories import (
     make_partner,
     make_programme,
 )
-from .factories import make_member
+from ..factories import make_member
 
 JANE = "jane.whitfield@example.nhs.uk"
 PRIYA = "priya.raman@example.nhs.uk"

@@ -19,7 +19,7 @@ from involve.audit.models import AuditEvent
 from involve.organisations import services as org_services
 from involve.organisations.models import Role
 
-from .factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, UserFactory
 
 LOGIN = reverse("account_login")
 LOGOUT = reverse("account_logout")

@@ -16,7 +16,7 @@ from involve.core.models import TaskRun
 from involve.engagement import services as engagement
 from involve.engagement.models import Decision, LegalDuty, Programme
 
-from .engagement.factories import days, make_decision
+from ..engagement.factories import days, make_decision, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +262,7 @@ def test_an_unchanged_save_records_nothing(cast):
 
 
 def test_a_deleted_related_record_still_reads_by_its_name(cast, client_for):
-    programme = Programme.objects.create(organisation=cast.org_a, name="Community mental health")
+    programme = make_programme(cast.org_a, "Community mental health")
     decision = engagement.decision_create(
         by=cast.a_engagement_lead,
         organisation=cast.org_a,

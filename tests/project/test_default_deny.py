@@ -6,7 +6,7 @@ anyone remembering to add it here. Adding a public page means adding it to PUBLI
 
 import pytest
 
-from .urlwalk import all_patterns, sample_url
+from ..urlwalk import all_patterns, sample_url
 
 # Pages a person who is not signed in may reach, and why.
 PUBLIC = {

@@ -27,9 +27,9 @@ from involve.engagement import models as eng
 from involve.engagement.models import Activity, AudienceTag, BoardPaper, Decision, LegalDuty, Method
 from involve.engagement.services import refresh_involvement
 
-from .e2e.pages import urls_to_visit
-from .engagement import factories
-from .world import build_world
+from ..e2e.pages import urls_to_visit
+from ..engagement import factories
+from ..world import build_world
 
 EDIT, ADD = "edit", "add"
 FORMS = {
@@ -62,7 +62,7 @@ FORMS = {
     "organisations:invite": ADD,
     "organisations:member_edit": EDIT,
 }
-# Sign-in, password and two-factor pages are django-allauth's forms, tested in tests/test_auth.py; they
+# Sign-in, password and two-factor pages are django-allauth's forms, tested in tests/organisations/test_auth.py; they
 # hold no record of ours.
 EXEMPT_PREFIXES = ("account_", "mfa_")
 EXEMPT = {
