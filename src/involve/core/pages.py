@@ -64,6 +64,11 @@ def save_form(request, form, save, *, success, next_url):
     return redirect(next_url(obj))
 
 
+def form_view(request, form, save, *, success, next_url, **page):
+    """The one form-view style: save_form(), else the form page (see form_page for `page`)."""
+    return save_form(request, form, save, success=success, next_url=next_url) or form_page(request, form, **page)
+
+
 def form_page(request, form, *, title, section, cancel_url, caption="", intro="", submit="Save", template=None):
     status = CONFLICT if getattr(form, "conflict", None) is not None else INVALID if form.errors else 200
     return render(

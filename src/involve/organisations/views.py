@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from involve.core.pages import INVALID, form_page, posted, save_form
+from involve.core.pages import INVALID, form_view, posted
 from involve.core.pagination import paginate
 
 from . import services
@@ -61,16 +61,12 @@ def organisation_add_child(request, pk):
     access = request.access
     parent = get_organisation_for_user(access, pk, action=Action.MANAGE_MEMBERS)
     form = OrganisationForm(posted(request))
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.organisation_create(by=request.user, parent=parent, **changes(form)),
         success=lambda child: f"{child.name} has been added below {parent.name}.",
         next_url=lambda child: reverse("organisations:detail", args=[child.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title=f"Add an organisation below {parent.name}",
         section="organisations",
         cancel_url=reverse("organisations:detail", args=[parent.pk]),
@@ -82,7 +78,7 @@ def organisation_edit(request, pk):
     organisation = get_organisation_for_user(access, pk, action=Action.MANAGE_MEMBERS)
     initial = {f: getattr(organisation, f) for f in services.ORGANISATION_EDIT_FIELDS + ["revision"]}
     form = OrganisationForm(posted(request), initial=initial)
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.organisation_update(
@@ -90,10 +86,6 @@ def organisation_edit(request, pk):
         ),
         success="The organisation's details have been saved.",
         next_url=lambda org: reverse("organisations:detail", args=[org.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title=f"Change {organisation.name}",
         section="organisations",
         cancel_url=reverse("organisations:detail", args=[organisation.pk]),
@@ -104,16 +96,12 @@ def succession_add(request):
     access = request.access
     access.require(Action.MANAGE_MEMBERS)
     form = SuccessionForm(posted(request), organisations=access.readable_organisations)
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.succession_record(by=request.user, **form.cleaned_data),
         success="The succession has been recorded.",
         next_url=lambda succession: reverse("organisations:detail", args=[succession.successor_id]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Record a merger or succession",
         section="organisations",
         cancel_url=reverse("organisations:list"),
@@ -171,7 +159,7 @@ def member_invite(request):
     access = request.access
     access.require(Action.MANAGE_MEMBERS)
     form = InviteForm(posted(request))
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.member_invite(
@@ -182,10 +170,6 @@ def member_invite(request):
         ),
         success=lambda membership: f"An invitation has been sent to {membership.user.email}.",
         next_url=lambda membership: reverse("organisations:members"),
-    )
-    return done or form_page(
-        request,
-        form,
         title=f"Invite someone to {access.organisation.name}",
         section="members",
         cancel_url=reverse("organisations:members"),
@@ -204,7 +188,7 @@ def member_edit(request, pk):
             "revision": membership.revision,
         },
     )
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.membership_update(
@@ -212,10 +196,6 @@ def member_edit(request, pk):
         ),
         success=f"{membership.user.display_name}'s role has been changed.",
         next_url=lambda m: reverse("organisations:members"),
-    )
-    return done or form_page(
-        request,
-        form,
         title=f"Change {membership.user.display_name}'s role",
         caption=membership.user.email,
         section="members",

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from involve.core.exports import download_response
-from involve.core.pages import form_page, save_form
+from involve.core.pages import form_view
 from involve.organisations.permissions import Action
 
 from ..access import get_decision_for_user
@@ -57,16 +57,12 @@ def cover_sheet_details(request, pk):
     instance = paper or BoardPaper(organisation=decision.organisation, decision=decision)
     form = BoardPaperForm(request.POST if request.method == "POST" else None, instance=instance)
     cover_sheet_url = reverse("engagement:cover_sheet", args=[decision.pk])
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: board_paper_save(by=request.user, decision=decision, revision=form.revision, **form.changes()),
         success="The board paper details have been saved.",
         next_url=lambda _: cover_sheet_url,
-    )
-    return done or form_page(
-        request,
-        form,
         title="Board paper details",
         caption=decision.title,
         intro="What the front of the cover sheet says about the meeting the paper goes to.",

@@ -9,9 +9,8 @@ from involve.core.pages import (
     EXPORT_FORMATS,
     confirm_delete,
     export_response,
-    form_page,
+    form_view,
     posted,
-    save_form,
     sort_columns,
     sort_order,
 )
@@ -111,7 +110,7 @@ def activity_add(request):
                 pk__in=[v for v in request.GET.getlist("decision") if v.isdecimal() and len(v) < 12],
             ).values_list("pk", flat=True)
         )
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.activity_create(
@@ -119,10 +118,6 @@ def activity_add(request):
         ),
         success=lambda a: f"‘{a.title}’ has been added.",
         next_url=lambda a: reverse("engagement:activity_detail", args=[a.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Add an activity",
         section="activities",
         cancel_url=reverse("engagement:activity_list"),
@@ -132,7 +127,7 @@ def activity_add(request):
 def activity_edit(request, pk):
     activity = get_activity_for_user(request.access, pk, action=Action.EDIT)
     form = ActivityForm(posted(request), instance=activity, organisation=activity.organisation)
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.activity_update(
@@ -140,10 +135,6 @@ def activity_edit(request, pk):
         ),
         success="The activity has been saved.",
         next_url=lambda a: reverse("engagement:activity_detail", args=[a.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Change the activity",
         caption=activity.title,
         section="activities",
@@ -161,7 +152,7 @@ def activity_feedback(request, pk):
         )
         return redirect("engagement:activity_detail", pk=activity.pk)
     form = FeedbackForm(posted(request), instance=activity)
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.activity_record_feedback(
@@ -169,10 +160,6 @@ def activity_feedback(request, pk):
         ),
         success="The feedback to participants has been recorded.",
         next_url=lambda a: reverse("engagement:activity_detail", args=[a.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Record the feedback given to participants",
         caption=activity.title,
         section="activities",

@@ -4,14 +4,13 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 
-from involve.core.pages import form_page, posted
+from involve.core.pages import form_view, posted
 from involve.organisations.permissions import Action
 
 from .. import services
 from ..access import get_audience_tag_for_user
 from ..forms import AudienceTagForm
 from ..models import AudienceTag
-from ._shared import _save_form
 
 
 def audience_list(request):
@@ -35,16 +34,12 @@ def audience_add(request):
     access.require(Action.MANAGE)
     form = AudienceTagForm(posted(request), organisation=access.organisation)
     url = reverse("engagement:audience_list")
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.audience_tag_create(by=request.user, organisation=access.organisation, **form.changes()),
         success="The audience has been added.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Add an audience",
         section="activities",
         cancel_url=url,
@@ -57,13 +52,14 @@ def audience_edit(request, pk):
     tag = get_audience_tag_for_user(request.access, pk, action=Action.MANAGE)
     form = AudienceTagForm(posted(request), instance=tag, organisation=tag.organisation)
     url = reverse("engagement:audience_list")
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.audience_tag_update(by=request.user, tag=tag, revision=form.revision, **form.changes()),
         success="The audience has been saved.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request, form, title="Change the audience", caption=tag.name, section="activities", cancel_url=url
+        next_url=lambda obj: url,
+        title="Change the audience",
+        caption=tag.name,
+        section="activities",
+        cancel_url=url,
     )

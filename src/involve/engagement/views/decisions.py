@@ -8,9 +8,8 @@ from involve.core.pages import (
     EXPORT_FORMATS,
     confirm_delete,
     export_response,
-    form_page,
+    form_view,
     posted,
-    save_form,
     sort_columns,
     sort_order,
 )
@@ -100,7 +99,7 @@ def decision_add(request):
     access = request.access
     access.require(Action.EDIT)
     form = DecisionForm(posted(request), organisation=access.organisation)
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.decision_create(
@@ -108,10 +107,6 @@ def decision_add(request):
         ),
         success=lambda d: f"‘{d.title}’ has been added. Next, screen it for the duty to involve.",
         next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Add a decision or proposal",
         section="decisions",
         cancel_url=reverse("engagement:decision_list"),
@@ -121,7 +116,7 @@ def decision_add(request):
 def decision_edit(request, pk):
     decision = get_decision_for_user(request.access, pk, action=Action.EDIT)
     form = DecisionForm(posted(request), instance=decision, organisation=decision.organisation)
-    done = save_form(
+    return form_view(
         request,
         form,
         lambda: services.decision_update(
@@ -129,10 +124,6 @@ def decision_edit(request, pk):
         ),
         success="The decision has been saved.",
         next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Change the decision",
         caption=decision.title,
         section="decisions",
@@ -156,16 +147,12 @@ def decision_screen(request, pk):
             **assessment,
         )
 
-    done = save_form(
+    return form_view(
         request,
         form,
         save,
         success="The screening for the duty to involve has been saved.",
         next_url=lambda d: reverse("engagement:decision_detail", args=[d.pk]),
-    )
-    return done or form_page(
-        request,
-        form,
         title="Screen for the duty to involve",
         caption=decision.title,
         section="decisions",

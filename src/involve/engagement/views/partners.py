@@ -9,7 +9,7 @@ from involve.core.pages import (
     EXPORT_FORMATS,
     confirm_delete,
     export_response,
-    form_page,
+    form_view,
     posted,
     sort_columns,
     sort_order,
@@ -21,7 +21,7 @@ from .. import exports, selectors, services
 from ..access import get_partner_for_user, get_terms_for_user
 from ..forms import PartnerFilterForm, PartnerForm, TermsForm
 from ..models import VCSEPartner
-from ._shared import _save_form, export_links
+from ._shared import export_links
 
 PARTNER_SORTS = {
     "name": ["name"],
@@ -102,23 +102,12 @@ def partner_add(request):
     access = request.access
     access.require(Action.EDIT)
     form = PartnerForm(posted(request), organisation=access.organisation)
-    created = {}
-
-    def save():
-        created["partner"] = services.partner_create(
-            by=request.user, organisation=access.organisation, **form.changes()
-        )
-
-    done = _save_form(
+    return form_view(
         request,
         form,
-        save,
+        lambda: services.partner_create(by=request.user, organisation=access.organisation, **form.changes()),
         success="The partner has been added.",
-        redirect_to=lambda: reverse("engagement:partner_detail", args=[created["partner"].pk]),
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda partner: reverse("engagement:partner_detail", args=[partner.pk]),
         title="Add a VCSE partner",
         section="partners",
         cancel_url=reverse("engagement:partner_list"),
@@ -129,15 +118,16 @@ def partner_edit(request, pk):
     partner = get_partner_for_user(request.access, pk, action=Action.EDIT)
     form = PartnerForm(posted(request), instance=partner, organisation=partner.organisation)
     url = reverse("engagement:partner_detail", args=[partner.pk])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.partner_update(by=request.user, partner=partner, revision=form.revision, **form.changes()),
         success="The partner has been saved.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request, form, title="Change the partner", caption=partner.name, section="partners", cancel_url=url
+        next_url=lambda obj: url,
+        title="Change the partner",
+        caption=partner.name,
+        section="partners",
+        cancel_url=url,
     )
 
 
@@ -160,16 +150,12 @@ def terms_add(request, pk):
     partner = get_partner_for_user(request.access, pk, action=Action.EDIT)
     form = TermsForm(posted(request), organisation=partner.organisation, partner=partner)
     url = reverse("engagement:partner_detail", args=[partner.pk])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.terms_create(by=request.user, partner=partner, **form.changes()),
         success="The terms of engagement have been added.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Add terms of engagement",
         caption=partner.name,
         section="partners",
@@ -181,16 +167,12 @@ def terms_edit(request, pk):
     terms = get_terms_for_user(request.access, pk, action=Action.EDIT)
     form = TermsForm(posted(request), instance=terms, organisation=terms.organisation)
     url = reverse("engagement:partner_detail", args=[terms.partner_id])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.terms_update(by=request.user, terms=terms, revision=form.revision, **form.changes()),
         success="The terms of engagement have been saved.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Change the terms of engagement",
         caption=terms.partner.name,
         section="partners",

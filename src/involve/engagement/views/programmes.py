@@ -9,7 +9,7 @@ from involve.core.pages import (
     EXPORT_FORMATS,
     confirm_delete,
     export_response,
-    form_page,
+    form_view,
     posted,
     sort_columns,
     sort_order,
@@ -21,7 +21,7 @@ from .. import exports, selectors, services
 from ..access import get_milestone_for_user, get_objective_for_user, get_programme_for_user
 from ..forms import MilestoneForm, ObjectiveForm, ProgrammeFilterForm, ProgrammeForm
 from ..models import Activity, Decision, ImprovementObjective, Milestone, Programme
-from ._shared import _save_form, export_links
+from ._shared import export_links
 
 PROGRAMME_SORTS = {
     "name": ["name"],
@@ -120,23 +120,12 @@ def programme_add(request):
     access = request.access
     access.require(Action.EDIT)
     form = ProgrammeForm(posted(request), organisation=access.organisation)
-    created = {}
-
-    def save():
-        created["programme"] = services.programme_create(
-            by=request.user, organisation=access.organisation, **form.changes()
-        )
-
-    done = _save_form(
+    return form_view(
         request,
         form,
-        save,
+        lambda: services.programme_create(by=request.user, organisation=access.organisation, **form.changes()),
         success="The programme has been added.",
-        redirect_to=lambda: reverse("engagement:programme_detail", args=[created["programme"].pk]),
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda programme: reverse("engagement:programme_detail", args=[programme.pk]),
         title="Add a programme",
         section="programmes",
         cancel_url=reverse("engagement:programme_list"),
@@ -147,18 +136,14 @@ def programme_edit(request, pk):
     programme = get_programme_for_user(request.access, pk, action=Action.EDIT)
     form = ProgrammeForm(posted(request), instance=programme, organisation=programme.organisation)
     url = reverse("engagement:programme_detail", args=[programme.pk])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.programme_update(
             by=request.user, programme=programme, revision=form.revision, **form.changes()
         ),
         success="The programme has been saved.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Change the programme",
         caption=programme.name,
         section="programmes",
@@ -188,16 +173,12 @@ def objective_add(request, pk):
     programme = get_programme_for_user(request.access, pk, action=Action.EDIT)
     form = ObjectiveForm(posted(request), organisation=programme.organisation, programme=programme)
     url = reverse("engagement:programme_detail", args=[programme.pk])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.objective_create(by=request.user, programme=programme, **form.changes()),
         success="The objective has been added.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Add an improvement objective",
         caption=programme.name,
         section="programmes",
@@ -209,18 +190,14 @@ def objective_edit(request, pk):
     objective = get_objective_for_user(request.access, pk, action=Action.EDIT)
     form = ObjectiveForm(posted(request), instance=objective, organisation=objective.organisation)
     url = reverse("engagement:programme_detail", args=[objective.programme_id])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.objective_update(
             by=request.user, objective=objective, revision=form.revision, **form.changes()
         ),
         success="The objective has been saved.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Change the improvement objective",
         caption=objective.title,
         section="programmes",
@@ -248,15 +225,16 @@ def milestone_add(request, pk):
     objective = get_objective_for_user(request.access, pk, action=Action.EDIT)
     form = MilestoneForm(posted(request), organisation=objective.organisation, objective=objective)
     url = reverse("engagement:programme_detail", args=[objective.programme_id])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.milestone_create(by=request.user, objective=objective, **form.changes()),
         success="The milestone has been added.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request, form, title="Add a milestone", caption=objective.title, section="programmes", cancel_url=url
+        next_url=lambda obj: url,
+        title="Add a milestone",
+        caption=objective.title,
+        section="programmes",
+        cancel_url=url,
     )
 
 
@@ -264,18 +242,14 @@ def milestone_edit(request, pk):
     milestone = get_milestone_for_user(request.access, pk, action=Action.EDIT)
     form = MilestoneForm(posted(request), instance=milestone, organisation=milestone.organisation)
     url = reverse("engagement:programme_detail", args=[milestone.objective.programme_id])
-    done = _save_form(
+    return form_view(
         request,
         form,
         lambda: services.milestone_update(
             by=request.user, milestone=milestone, revision=form.revision, **form.changes()
         ),
         success="The milestone has been saved.",
-        redirect_to=url,
-    )
-    return done or form_page(
-        request,
-        form,
+        next_url=lambda obj: url,
         title="Change the milestone",
         caption=milestone.objective.title,
         section="programmes",
