@@ -282,3 +282,26 @@ def test_the_programme_filter_offers_one_organisations_programmes(cast, client_f
     html, offered = options({"programme": below.pk})
     assert "Trust decision" in html if name == "decision_list" else "Trust activity" in html
     assert (str(below.pk), "selected") in offered
+
+
+def test_search_and_filters_reach_partners_and_audiences(cast, client_for):
+    from involve.engagement.models import AudienceTag
+
+    from .factories import make_activity, make_decision, make_partner
+
+    org = cast.org_a
+    decision, other = make_decision(org, "Hubs"), make_decision(org, "Unrelated")
+    partner = make_partner(org, "Wandle Valley Carers Network")
+    carers = AudienceTag.objects.get(name="Carers")
+    activity = make_activity(org, "Carers' evening", decisions=[decision])
+    activity.partners.add(partner)
+    activity.audiences_reached.add(carers)
+    make_activity(org, "Other session", decisions=[other])
+    client = client_for(cast.a_viewer)
+    for name, shown, hidden in (
+        ("engagement:decision_list", "Hubs", "Unrelated"),
+        ("engagement:activity_list", "Carers&#39; evening", "Other session"),
+    ):
+        for query in ({"q": "wandle valley"}, {"partner": partner.pk}, {"audience": carers.pk}):
+            html = client.get(reverse(name), query).content.decode()
+            assert shown in html and hidden not in html, (name, query)
