@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import (  # noqa: E402,F401  (the warnings live with the Decision queryset; named here too)
+from .models import (  # noqa: F401  (the warnings live with the Decision queryset; named here for the lists)
     LATE_EVIDENCE,
     NO_EVIDENCE,
     NO_FEEDBACK,
@@ -39,7 +39,9 @@ from .models import (  # noqa: E402,F401  (the warnings live with the Decision q
     Evidence,
     LadderLevel,
     Milestone,
+    Programme,
     TermsOfEngagement,
+    VCSEPartner,
 )
 
 
@@ -218,11 +220,18 @@ def _count(model, field):
     )
 
 
-def programme_list(queryset):
-    return queryset.select_related("organisation").annotate(
+def programme_list(*, access, filters=None, ordering=("name", "pk")):
+    """The programmes `access` may read, with their counts, filtered and ordered."""
+    f = filters or {}
+    programmes = access.scope(Programme.objects.all()).select_related("organisation")
+    if query := f.get("q"):
+        programmes = programmes.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if organisation := f.get("organisation"):
+        programmes = programmes.filter(organisation=organisation)
+    return programmes.annotate(
         n_decisions=_count(Decision, "programme"),
         n_activities=_count(Activity, "programme"),
-    )
+    ).order_by(*ordering)
 
 
 def programme_warning_counts(programme_ids) -> dict[int, int]:
@@ -232,24 +241,36 @@ def programme_warning_counts(programme_ids) -> dict[int, int]:
     return dict(counts.values_list("programme_id", "n"))
 
 
-def partner_list(queryset):
+def partner_list(*, access, filters=None, ordering=("name", "pk")):
+    """The partners `access` may read, with their activity count and latest terms, filtered and ordered."""
+    f = filters or {}
+    partners = access.scope(VCSEPartner.objects.all())
+    if query := f.get("q"):
+        partners = partners.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    for name in ("organisation", "kind"):
+        if value := f.get(name):
+            partners = partners.filter(**{name: value})
     latest = TermsOfEngagement.objects.filter(partner_id=OuterRef("pk")).order_by("-agreed_on", "-pk")
     through = Activity.partners.through
-    return queryset.select_related("organisation").annotate(
-        n_activities=Coalesce(
-            Subquery(
-                through.objects.filter(vcsepartner_id=OuterRef("pk"))
-                .order_by()
-                .values("vcsepartner_id")
-                .annotate(n=Count("pk"))
-                .values("n"),
-                output_field=IntegerField(),
+    return (
+        partners.select_related("organisation")
+        .annotate(
+            n_activities=Coalesce(
+                Subquery(
+                    through.objects.filter(vcsepartner_id=OuterRef("pk"))
+                    .order_by()
+                    .values("vcsepartner_id")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
             ),
-            Value(0),
-        ),
-        terms_version=Subquery(latest.values("version")[:1]),
-        terms_agreed_on=Subquery(latest.values("agreed_on")[:1]),
-        terms_review_on=Subquery(latest.values("review_on")[:1]),
+            terms_version=Subquery(latest.values("version")[:1]),
+            terms_agreed_on=Subquery(latest.values("agreed_on")[:1]),
+            terms_review_on=Subquery(latest.values("review_on")[:1]),
+        )
+        .order_by(*ordering)
     )
 
 

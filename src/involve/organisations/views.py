@@ -1,30 +1,24 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from involve.core.pages import INVALID, form_view, posted
 from involve.core.pagination import paginate
 
-from . import services
+from . import selectors, services
 from .access import SESSION_KEY, get_membership_for_user, get_organisation_for_user
 from .forms import InviteForm, MembershipForm, OrganisationForm, SuccessionForm, SwitchForm, changes
-from .models import Membership, Organisation, Role, Succession
+from .models import Organisation, Role, Succession
 from .permissions import Action
 
 
 def organisation_list(request):
     access = request.access
     access.require(Action.VIEW)
-    organisations = access.readable_organisations.select_related("parent")
-    query = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
-    if query:
-        organisations = organisations.filter(Q(name__icontains=query) | Q(ods_code__iexact=query))
-    if kind in Organisation.Kind.values:
-        organisations = organisations.filter(kind=kind)
-    page = paginate(request, organisations.order_by("path"))
+    query, kind = request.GET.get("q", "").strip()[:200], request.GET.get("kind", "")
+    page = paginate(request, selectors.organisation_list(access=access, query=query, kind=kind))
     return render(
         request,
         "organisations/list.html",
@@ -132,16 +126,8 @@ def switch(request):
 def member_list(request):
     access = request.access
     access.require(Action.MANAGE_MEMBERS)
-    memberships = Membership.objects.filter(organisation=access.organisation).select_related("user")
-    query = request.GET.get("q", "").strip()
-    role = request.GET.get("role", "")
-    if query:
-        memberships = memberships.filter(
-            Q(user__email__icontains=query) | Q(user__first_name__icontains=query) | Q(user__last_name__icontains=query)
-        )
-    if role in Role.values:
-        memberships = memberships.filter(role=role)
-    page = paginate(request, memberships.order_by("user__email"))
+    query, role = request.GET.get("q", "").strip()[:200], request.GET.get("role", "")
+    page = paginate(request, selectors.member_list(access=access, query=query, role=role))
     return render(
         request,
         "organisations/members.html",

@@ -1,6 +1,5 @@
 """The VCSE partner register with each partner's terms of engagement."""
 
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +19,6 @@ from involve.organisations.permissions import Action
 from .. import exports, selectors, services
 from ..access import get_partner_for_user, get_terms_for_user
 from ..forms import PartnerFilterForm, PartnerForm, TermsForm
-from ..models import VCSEPartner
 from ._shared import export_links
 
 PARTNER_SORTS = {
@@ -44,14 +42,8 @@ def _filtered_partners(request):
     access = request.access
     access.require(Action.VIEW)
     form = PartnerFilterForm(request.GET, access=access)
-    partners = selectors.partner_list(access.scope(VCSEPartner.objects.all()))
-    if query := form.value("q"):
-        partners = partners.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    for name in ("organisation", "kind"):
-        if value := form.value(name):
-            partners = partners.filter(**{name: value})
     sort, ordering = sort_order(request, PARTNER_SORTS, "name")
-    return form, partners.order_by(*ordering), sort
+    return form, selectors.partner_list(access=access, filters=form.values(), ordering=ordering), sort
 
 
 def partner_list(request):

@@ -1,6 +1,6 @@
 """Programmes with their improvement objectives and milestones."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from involve.organisations.permissions import Action
 from .. import exports, selectors, services
 from ..access import get_milestone_for_user, get_objective_for_user, get_programme_for_user
 from ..forms import MilestoneForm, ObjectiveForm, ProgrammeFilterForm, ProgrammeForm
-from ..models import Activity, Decision, ImprovementObjective, Milestone, Programme
+from ..models import Activity, Decision, ImprovementObjective, Milestone
 from ._shared import export_links
 
 PROGRAMME_SORTS = {
@@ -43,13 +43,8 @@ def _filtered_programmes(request):
     access = request.access
     access.require(Action.VIEW)
     form = ProgrammeFilterForm(request.GET, access=access)
-    programmes = selectors.programme_list(access.scope(Programme.objects.all()))
-    if query := form.value("q"):
-        programmes = programmes.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    if organisation := form.value("organisation"):
-        programmes = programmes.filter(organisation=organisation)
     sort, ordering = sort_order(request, PROGRAMME_SORTS, "name")
-    return form, programmes.order_by(*ordering), sort
+    return form, selectors.programme_list(access=access, filters=form.values(), ordering=ordering), sort
 
 
 def programme_list(request):
