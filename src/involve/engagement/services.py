@@ -118,6 +118,7 @@ def _same_organisation(organisation, **linked):
 # Programmes, improvement objectives and milestones
 
 
+@transaction.atomic  # its own transaction when called alone (an import, a factory): it locks decisions
 def refresh_involvement(decision_ids):
     """Work out again the stored involvement facts (Decision.involvement_count and the others) of these
     decisions, and correct any status they no longer support. Every service that changes an activity,
