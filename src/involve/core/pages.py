@@ -5,7 +5,9 @@ One form-view style: a view builds its form and calls save_form() with a functio
 returns the object; the success message and the redirect are built from that object.
 """
 
+import dataclasses
 import datetime
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
@@ -17,6 +19,7 @@ from django.urls import reverse
 
 from .conflicts import RecordGone, StaleEdit
 from .exports import csv_response, xlsx_response
+from .pagination import paginate
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -178,6 +181,60 @@ def typed_values(form):
 
 
 # Lists
+
+
+@dataclasses.dataclass(frozen=True)
+class ListPage:
+    """One list page and its exports, declared once: its filter form, the selector that reads it (which
+    takes the access scope, the filters and the ordering), its sortable columns and its export rows.
+    `on_page(page)` may add to the context from the rows shown (counts worked out for one page only)."""
+
+    template: str
+    section: str
+    filter_form: type
+    select: Callable
+    sorts: dict
+    default_sort: str
+    columns: list
+    export_url: str
+    export_rows: Callable
+    export_name: str
+    export_title: str
+    on_page: Callable | None = None
+
+    def filtered(self, request):
+        form = self.filter_form(request.GET, access=request.access)
+        sort, ordering = sort_order(request, self.sorts, self.default_sort)
+        return form, self.select(access=request.access, filters=form.values(), ordering=ordering), sort
+
+
+def list_page(request, spec: ListPage, **context):
+    """The list: filters, results count, sortable columns, pagination and export links."""
+    form, rows, sort = spec.filtered(request)
+    page = paginate(request, rows)
+    extra = spec.on_page(page) if spec.on_page else {}
+    return render(
+        request,
+        spec.template,
+        {
+            "section": spec.section,
+            "form": form,
+            "page": page,
+            "columns": sort_columns(request, spec.columns, sort),
+            "exports": export_links(request, spec.export_url),
+            **extra,
+            **context,
+        },
+    )
+
+
+def list_export(request, spec: ListPage, fmt):
+    """The list as filtered now, as CSV or XLSX."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    _, rows, _ = spec.filtered(request)
+    header, values = spec.export_rows(rows)
+    return export_response(fmt, header, values, spec.export_name, spec.export_title)
 
 
 def sort_order(request, sorts, default):

@@ -1,27 +1,23 @@
 """Activities: list, export, detail page, forms, feedback to participants and delete."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from involve.core.pages import (
-    EXPORT_FORMATS,
+    ListPage,
     confirm_delete,
-    export_response,
     form_view,
+    list_export,
+    list_page,
     posted,
-    sort_columns,
-    sort_order,
 )
-from involve.core.pagination import paginate
 from involve.organisations.permissions import Action
 
 from .. import exports, selectors, services
 from ..access import get_activity_for_user
 from ..forms import ActivityFilterForm, ActivityForm, FeedbackForm
 from ..models import Decision, Evidence
-from ._shared import export_links
 
 ACTIVITY_SORTS = {
     "title": ["title"],
@@ -43,36 +39,29 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def _filtered_activities(request):
-    access = request.access
-    access.require(Action.VIEW)
-    form = ActivityFilterForm(request.GET, access=access)
-    sort, ordering = sort_order(request, ACTIVITY_SORTS, "-starts")
-    return form, selectors.activity_list(access=access, filters=form.values(), ordering=ordering), sort
+ACTIVITIES = ListPage(
+    template="engagement/activity_list.html",
+    section="activities",
+    filter_form=ActivityFilterForm,
+    select=selectors.activity_list,
+    sorts=ACTIVITY_SORTS,
+    default_sort="-starts",
+    columns=ACTIVITY_COLUMNS,
+    export_url="engagement:activity_export",
+    export_rows=exports.activity_rows,
+    export_name="activities",
+    export_title="Activities",
+)
 
 
 def activity_list(request):
-    form, activities, sort = _filtered_activities(request)
-    return render(
-        request,
-        "engagement/activity_list.html",
-        {
-            "section": "activities",
-            "form": form,
-            "page": paginate(request, activities),
-            "columns": sort_columns(request, ACTIVITY_COLUMNS, sort),
-            "exports": export_links(request, "activity_export"),
-            "can_add": request.access.can(Action.EDIT),
-        },
-    )
+    request.access.require(Action.VIEW)
+    return list_page(request, ACTIVITIES, can_add=request.access.can(Action.EDIT))
 
 
 def activity_export(request, fmt):
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    _, activities, _ = _filtered_activities(request)
-    header, rows = exports.activity_rows(activities)
-    return export_response(fmt, header, rows, "activities", "Activities")
+    request.access.require(Action.VIEW)
+    return list_export(request, ACTIVITIES, fmt)
 
 
 def activity_detail(request, pk):

@@ -1,26 +1,22 @@
 """Decisions: list, export, detail page, forms, screening for the duty to involve, delete and timeline."""
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
 from involve.core.pages import (
-    EXPORT_FORMATS,
+    ListPage,
     confirm_delete,
-    export_response,
     form_view,
+    list_export,
+    list_page,
     posted,
-    sort_columns,
-    sort_order,
 )
-from involve.core.pagination import paginate
 from involve.organisations.permissions import Action
 
 from .. import exports, selectors, services
 from ..access import get_decision_for_user
 from ..forms import DecisionFilterForm, DecisionForm, ScreeningForm
 from ..models import Decision, Evidence
-from ._shared import export_links
 
 DECISION_SORTS = {
     "title": ["title"],
@@ -39,36 +35,29 @@ DECISION_COLUMNS = [
 ]
 
 
-def _filtered_decisions(request):
-    access = request.access
-    access.require(Action.VIEW)
-    form = DecisionFilterForm(request.GET, access=access)
-    sort, ordering = sort_order(request, DECISION_SORTS, "-date")
-    return form, selectors.decision_list(access=access, filters=form.values(), ordering=ordering), sort
+DECISIONS = ListPage(
+    template="engagement/decision_list.html",
+    section="decisions",
+    filter_form=DecisionFilterForm,
+    select=selectors.decision_list,
+    sorts=DECISION_SORTS,
+    default_sort="-date",
+    columns=DECISION_COLUMNS,
+    export_url="engagement:decision_export",
+    export_rows=exports.decision_rows,
+    export_name="decisions",
+    export_title="Decisions",
+)
 
 
 def decision_list(request):
-    form, decisions, sort = _filtered_decisions(request)
-    return render(
-        request,
-        "engagement/decision_list.html",
-        {
-            "section": "decisions",
-            "form": form,
-            "page": paginate(request, decisions),
-            "columns": sort_columns(request, DECISION_COLUMNS, sort),
-            "exports": export_links(request, "decision_export"),
-            "can_add": request.access.can(Action.EDIT),
-        },
-    )
+    request.access.require(Action.VIEW)
+    return list_page(request, DECISIONS, can_add=request.access.can(Action.EDIT))
 
 
 def decision_export(request, fmt):
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    _, decisions, _ = _filtered_decisions(request)
-    header, rows = exports.decision_rows(decisions)
-    return export_response(fmt, header, rows, "decisions", "Decisions")
+    request.access.require(Action.VIEW)
+    return list_export(request, DECISIONS, fmt)
 
 
 def decision_detail(request, pk):

@@ -1,25 +1,21 @@
 """The VCSE partner register with each partner's terms of engagement."""
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
 from involve.core.pages import (
-    EXPORT_FORMATS,
+    ListPage,
     confirm_delete,
-    export_response,
     form_view,
+    list_export,
+    list_page,
     posted,
-    sort_columns,
-    sort_order,
 )
-from involve.core.pagination import paginate
 from involve.organisations.permissions import Action
 
 from .. import exports, selectors, services
 from ..access import get_partner_for_user, get_terms_for_user
 from ..forms import PartnerFilterForm, PartnerForm, TermsForm
-from ._shared import export_links
 
 PARTNER_SORTS = {
     "name": ["name"],
@@ -38,39 +34,36 @@ PARTNER_COLUMNS = [
 ]
 
 
-def _filtered_partners(request):
-    access = request.access
-    access.require(Action.VIEW)
-    form = PartnerFilterForm(request.GET, access=access)
-    sort, ordering = sort_order(request, PARTNER_SORTS, "name")
-    return form, selectors.partner_list(access=access, filters=form.values(), ordering=ordering), sort
+def _partner_page(page):
+    for partner in page.object_list:
+        partner.terms_state = selectors.partner_status(partner)
+    return {}
+
+
+PARTNERS = ListPage(
+    template="engagement/partner_list.html",
+    section="partners",
+    filter_form=PartnerFilterForm,
+    select=selectors.partner_list,
+    sorts=PARTNER_SORTS,
+    default_sort="name",
+    columns=PARTNER_COLUMNS,
+    export_url="engagement:partner_export",
+    export_rows=exports.partner_rows,
+    export_name="vcse-partners",
+    export_title="VCSE partners",
+    on_page=_partner_page,
+)
 
 
 def partner_list(request):
-    form, partners, sort = _filtered_partners(request)
-    page = paginate(request, partners)
-    for partner in page.object_list:
-        partner.terms_state = selectors.partner_status(partner)
-    return render(
-        request,
-        "engagement/partner_list.html",
-        {
-            "section": "partners",
-            "form": form,
-            "page": page,
-            "columns": sort_columns(request, PARTNER_COLUMNS, sort),
-            "exports": export_links(request, "partner_export"),
-            "can_add": request.access.can(Action.EDIT),
-        },
-    )
+    request.access.require(Action.VIEW)
+    return list_page(request, PARTNERS, can_add=request.access.can(Action.EDIT))
 
 
 def partner_export(request, fmt):
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    _, partners, _ = _filtered_partners(request)
-    header, rows = exports.partner_rows(partners)
-    return export_response(fmt, header, rows, "vcse-partners", "VCSE partners")
+    request.access.require(Action.VIEW)
+    return list_export(request, PARTNERS, fmt)
 
 
 def partner_detail(request, pk):

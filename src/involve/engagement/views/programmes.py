@@ -1,27 +1,23 @@
 """Programmes with their improvement objectives and milestones."""
 
-from django.db.models import Prefetch
-from django.http import Http404
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import render
 from django.urls import reverse
 
 from involve.core.pages import (
-    EXPORT_FORMATS,
+    ListPage,
     confirm_delete,
-    export_response,
     form_view,
+    list_export,
+    list_page,
     posted,
-    sort_columns,
-    sort_order,
 )
-from involve.core.pagination import paginate
 from involve.organisations.permissions import Action
 
 from .. import exports, selectors, services
 from ..access import get_milestone_for_user, get_objective_for_user, get_programme_for_user
 from ..forms import MilestoneForm, ObjectiveForm, ProgrammeFilterForm, ProgrammeForm
 from ..models import Activity, Decision, ImprovementObjective, Milestone
-from ._shared import export_links
 
 PROGRAMME_SORTS = {
     "name": ["name"],
@@ -39,40 +35,37 @@ PROGRAMME_COLUMNS = [
 ]
 
 
-def _filtered_programmes(request):
-    access = request.access
-    access.require(Action.VIEW)
-    form = ProgrammeFilterForm(request.GET, access=access)
-    sort, ordering = sort_order(request, PROGRAMME_SORTS, "name")
-    return form, selectors.programme_list(access=access, filters=form.values(), ordering=ordering), sort
+def _programme_page(page):
+    # The objectives and the warning counts of the programmes shown: two queries whatever the page.
+    objectives = Prefetch("objectives", queryset=ImprovementObjective.objects.order_by("target_date", "title"))
+    prefetch_related_objects(page.object_list, objectives)
+    return {"warning_counts": selectors.programme_warning_counts([p.pk for p in page.object_list])}
+
+
+PROGRAMMES = ListPage(
+    template="engagement/programme_list.html",
+    section="programmes",
+    filter_form=ProgrammeFilterForm,
+    select=selectors.programme_list,
+    sorts=PROGRAMME_SORTS,
+    default_sort="name",
+    columns=PROGRAMME_COLUMNS,
+    export_url="engagement:programme_export",
+    export_rows=exports.programme_rows,
+    export_name="programmes",
+    export_title="Programmes",
+    on_page=_programme_page,
+)
 
 
 def programme_list(request):
-    form, programmes, sort = _filtered_programmes(request)
-    objectives = Prefetch("objectives", queryset=ImprovementObjective.objects.order_by("target_date", "title"))
-    page = paginate(request, programmes.prefetch_related(objectives))
-    warning_counts = selectors.programme_warning_counts([p.pk for p in page.object_list])
-    return render(
-        request,
-        "engagement/programme_list.html",
-        {
-            "section": "programmes",
-            "form": form,
-            "page": page,
-            "warning_counts": warning_counts,
-            "columns": sort_columns(request, PROGRAMME_COLUMNS, sort),
-            "exports": export_links(request, "programme_export"),
-            "can_add": request.access.can(Action.EDIT),
-        },
-    )
+    request.access.require(Action.VIEW)
+    return list_page(request, PROGRAMMES, can_add=request.access.can(Action.EDIT))
 
 
 def programme_export(request, fmt):
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    _, programmes, _ = _filtered_programmes(request)
-    header, rows = exports.programme_rows(programmes)
-    return export_response(fmt, header, rows, "programmes", "Programmes")
+    request.access.require(Action.VIEW)
+    return list_export(request, PROGRAMMES, fmt)
 
 
 def programme_detail(request, pk):
