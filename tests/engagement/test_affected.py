@@ -11,7 +11,7 @@ from involve.engagement.forms import neighbours
 from involve.organisations.models import Organisation, Role
 
 from ..factories import make_member, make_organisation
-from .factories import make_activity, make_evidence
+from .factories import make_activity, make_decision, make_evidence, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,17 @@ def test_a_decision_cannot_name_its_own_organisation(cast):
             affected_organisations=[cast.org_a],
         )
     assert not Organisation.objects.get(pk=cast.org_a.pk).decisions.filter(title="Self").exists()
+
+
+def test_the_shared_activity_page_hides_what_the_reader_may_not_open(cast, client_for, shared):
+    decision, activity, _ = shared
+    private = make_decision(cast.org_a, title="Internal restructure")
+    activity.decisions.add(private)
+    partner = make_partner(cast.org_a, "Wandle Carers")
+    activity.partners.add(partner)
+    partner_page = reverse("engagement:partner_detail", args=[partner.pk])
+    html = client_for(cast.b_viewer).get(reverse("engagement:activity_detail", args=[activity.pk])).content.decode()
+    assert "Move the minor injuries unit" in html and "Internal restructure" not in html
+    assert "Wandle Carers" in html and partner_page not in html
+    own = client_for(cast.a_viewer).get(reverse("engagement:activity_detail", args=[activity.pk])).content.decode()
+    assert "Internal restructure" in own and partner_page in own

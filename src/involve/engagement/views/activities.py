@@ -15,9 +15,9 @@ from involve.core.pages import (
 from involve.organisations.permissions import Action
 
 from .. import exports, selectors, services
-from ..access import get_activity_for_user
+from ..access import get_activity_for_user, readable_decisions
 from ..forms import ActivityFilterForm, ActivityForm, FeedbackForm
-from ..models import Decision, Evidence
+from ..models import Activity, Decision, Evidence
 
 ACTIVITY_SORTS = {
     "title": ["title"],
@@ -67,7 +67,10 @@ def activity_export(request, fmt):
 def activity_detail(request, pk):
     access = request.access
     activity = get_activity_for_user(access, pk)
-    decisions = selectors.with_warnings(activity.decisions.all()).order_by("title")
+    # Someone reading it because a decision it informed affects their organisation sees only the
+    # decisions they may read, and no links to the owner's programme or partner register.
+    shared_with_you = not access.scope(Activity.objects.filter(pk=activity.pk)).exists()
+    decisions = selectors.with_warnings(readable_decisions(access, activity.decisions.all())).order_by("title")
     return render(
         request,
         "engagement/activity_detail.html",
@@ -83,6 +86,7 @@ def activity_detail(request, pk):
             "evidence_owner_kind": "activity",
             "can_edit": access.can_change(activity.organisation_id, Action.EDIT),
             "can_manage": access.can_change(activity.organisation_id, Action.MANAGE),
+            "shared_with_you": shared_with_you,
         },
     )
 
