@@ -8,9 +8,12 @@ read both ICBs' records but change none; `outsider` is signed in but belongs now
 prove isolation act as someone in org_b against org_a's records.
 """
 
+import datetime
 import types
+import zoneinfo
 
 import pytest
+import time_machine
 
 from involve.organisations.models import Organisation, Role
 
@@ -29,6 +32,23 @@ def _isolated_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Argon2 costs ~0.1 s a password by design; the cast has a dozen people per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _one_day_per_run():
+    """Factories and tests keep TODAY, the date they were imported on, as a constant: a run that crosses
+    midnight (Europe/London) keeps the code on that day too, rather than test yesterday's records
+    against today's rules."""
+    from involve.core.dates import today
+
+    from .engagement import factories
+
+    if today() == factories.TODAY:
+        yield
+        return
+    last_minute = datetime.datetime.combine(factories.TODAY, datetime.time(23, 59), zoneinfo.ZoneInfo("Europe/London"))
+    with time_machine.travel(last_minute, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
