@@ -17,7 +17,7 @@ from involve.core.exports import table
 from involve.organisations.models import Organisation
 
 from .models import AudienceTag, Decision, ImprovementObjective, LadderLevel, Method, VCSEPartner
-from .selectors import partner_status, warnings_for
+from .selectors import partner_status
 
 
 def _names(items):
@@ -67,7 +67,7 @@ DECISION_COLUMNS = [
     ("How feedback changed the proposal", attr("feedback_changes")),
     ("Duty to involve: status", lambda d: d.get_duty_status_display()),
     ("Screened on (empty if not screened yet)", _screened_on),
-    ("Warnings (empty if none)", lambda d: _names(w.label for w in warnings_for(d))),
+    ("Warnings (empty if none)", lambda d: _names(w.label for w in d.warnings)),
     ("Summary", attr("summary")),
 ]
 

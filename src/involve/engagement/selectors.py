@@ -25,6 +25,8 @@ from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
+from involve.core import dates
+
 from .models import (  # noqa: F401  (the warnings live with the Decision queryset; named here for the lists)
     LATE_EVIDENCE,
     NO_EVIDENCE,
@@ -46,7 +48,7 @@ from .models import (  # noqa: F401  (the warnings live with the Decision querys
 
 
 def _today(today=None):
-    return today or timezone.localdate()
+    return today or dates.today()
 
 
 def involvement_facts(activity_model=Activity, evidence_model=Evidence):
@@ -91,10 +93,6 @@ def filter_warning(queryset, code):
     if code in WARNINGS_BY_CODE:
         return queryset.filter(**{f"warn_{code}": True})
     return queryset
-
-
-def warnings_for(decision) -> list[DecisionWarning]:
-    return decision.warnings
 
 
 # Sort statuses in the order a decision moves through them, and ladder levels lowest first.

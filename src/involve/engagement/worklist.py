@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone
 
+from involve.core import dates
 from involve.organisations.permissions import Action
 
 from . import selectors
@@ -26,7 +26,7 @@ ITEMS_PER_SECTION = 8
 
 
 def _today(today=None):
-    return today or timezone.localdate()
+    return today or dates.today()
 
 
 def _own(queryset, access):
