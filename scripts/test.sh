@@ -75,7 +75,7 @@ stage() {
 # the floor ([tool.coverage.report] fail_under in pyproject.toml) pytest exits non-zero.
 run_pytest() {
   local log=$WORK/pytest-$RANDOM.log
-  COVERAGE_FILE=$WORK/.coverage "$BIN/pytest" -q --durations=5 --cov --cov-report=term:skip-covered 2>&1 | tee "$log"
+  INVOLVE_SCORECARD_FILE=$WORK/scorecard-$1.json COVERAGE_FILE=$WORK/.coverage "$BIN/pytest" -q --durations=5 --cov --cov-report=term:skip-covered 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   NOTE=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$log" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
   NOTE+=$(grep -E '^axe: ' "$log" | tail -1 | sed -E 's/^axe: (.*)/; axe: \1/')
@@ -96,19 +96,31 @@ ruff_format_check() {
 
 pytest_on_postgres() {
   start_postgres || return 1
-  run_pytest
+  run_pytest postgresql
+}
+
+# The figures the two pytest runs measured (tests/scorecard.py), side by side, each against its target.
+scorecard() {
+  local columns=(sqlite="$WORK/scorecard-sqlite.json")
+  ((QUICK)) || columns+=(postgresql="$WORK/scorecard-postgresql.json")
+  "$BIN/python" "$ROOT/scripts/scorecard.py" "${columns[@]}" >"$WORK/scorecard.txt"
+  local rc=$?
+  ((rc == 0)) || NOTE="a figure is off target or not measured"
+  return "$rc"
 }
 
 stage "ruff check" "$BIN/ruff" check .
 stage "ruff format --check" ruff_format_check
 stage "import contracts" "$BIN/lint-imports" --no-cache
 stage "migrations up to date" "$BIN/involve" makemigrations --check --dry-run
-stage "pytest on SQLite" run_pytest
+stage "pytest on SQLite" run_pytest sqlite
 if ((QUICK)); then
   echo; echo "--quick: PostgreSQL run skipped"
 else
   stage "pytest on PostgreSQL" pytest_on_postgres
 fi
+
+stage "security scorecard" scorecard
 
 # --- Summary ------------------------------------------------------------------------------------
 echo
@@ -119,4 +131,6 @@ for i in "${!NAMES[@]}"; do
   [[ ${RESULTS[$i]} == pass ]] || failed=1
 done
 printf '  %-24s %-16s %4ss\n' "total" "$( ((failed)) && echo FAILED || echo passed)" "$SECONDS"
+echo
+cat "$WORK/scorecard.txt" 2>/dev/null
 exit "$failed"

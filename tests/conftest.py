@@ -18,6 +18,10 @@ import time_machine
 from involve.organisations.models import Organisation, Role
 
 from .factories import make_member, make_organisation
+from .scorecard import (
+    Scorecard,
+    pytest_terminal_summary,  # noqa: F401  (the scorecard table at the end of the run)
+)
 
 ROLES = [Role.ADMINISTRATOR, Role.ENGAGEMENT_LEAD, Role.CONTRIBUTOR, Role.VIEWER]
 
@@ -65,6 +69,12 @@ def _strict_templates(django_test_environment):
             template["OPTIONS"]["strict_undefined"] = True
     with override_settings(TEMPLATES=templates):
         yield
+
+
+@pytest.fixture
+def scorecard():
+    """Report a security figure for the end-of-run scorecard (tests/scorecard.py)."""
+    return Scorecard()
 
 
 @pytest.fixture
