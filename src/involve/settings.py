@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "involve.core.middleware.RequireMFAMiddleware",
     "involve.organisations.middleware.ActiveOrganisationMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so it sees the view's own answer: downloads and refused record requests go to the audit log.
+    "involve.audit.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "involve.urls"

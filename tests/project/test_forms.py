@@ -22,6 +22,7 @@ from django.apps import apps
 from django.core import validators
 from django.db import models
 
+from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
 from involve.engagement import models as eng
 from involve.engagement.models import Activity, AudienceTag, BoardPaper, Decision, LegalDuty, Method
@@ -71,7 +72,7 @@ EXEMPT = {
 
 
 class _Forms(HTMLParser):
-    """The POST forms inside <main>: for each, its controls as a browser sees them."""
+    """The forms inside <main>: for each, its method and its controls as a browser sees them."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -82,8 +83,9 @@ class _Forms(HTMLParser):
         a = dict(attrs)
         if tag == "main":
             self._in_main += 1
-        elif tag == "form" and self._in_main and (a.get("method") or "").lower() == "post":
-            self._form = {"action": a.get("action") or "", "controls": []}
+        elif tag == "form" and self._in_main:
+            method = (a.get("method") or "get").lower()
+            self._form = {"action": a.get("action") or "", "method": method, "controls": []}
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -137,10 +139,19 @@ class _Forms(HTMLParser):
 
 def main_form(html):
     """The page's form with questions (not a delete button or the sign-out form), or None."""
+    return _first_with_questions(html, "post")
+
+
+def filter_form(html):
+    """The page's GET form with questions (a list's filters or search), or None."""
+    return _first_with_questions(html, "get")
+
+
+def _first_with_questions(html, method):
     parser = _Forms()
     parser.feed(html)
     for form in parser.forms:
-        if any(_is_question(c) for c in form["controls"]):
+        if form["method"] == method and any(_is_question(c) for c in form["controls"]):
             return form
     return None
 
@@ -188,7 +199,8 @@ def database_state():
         for m2m in model._meta.local_many_to_many:
             through = m2m.remote_field.through
             state[through._meta.label] = list(through.objects.order_by("pk").values())
-    state["audit events"] = AuditEvent.objects.count()
+    # Downloads and refusals are logged (audit.middleware), but they change no record.
+    state["audit events"] = AuditEvent.objects.exclude(action__in=ACCESS_ACTIONS).count()
     return state
 
 

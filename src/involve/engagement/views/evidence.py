@@ -165,4 +165,5 @@ def evidence_download(request, pk):
     response["Cache-Control"] = "no-store"
     # Should a browser ever show it anyway, nothing in it may run or load.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.audited = True  # evidence_downloaded() wrote the event, naming the evidence
     return response
