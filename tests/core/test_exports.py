@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from involve.core.exports import FORMULA_TRIGGERS, csv_bytes, safe_cell, table, xlsx_bytes
+from involve.core.exports import (
+    FORMULA_TRIGGERS,
+    XLSX_CELL_MAX,
+    XLSX_SHORTENED,
+    csv_bytes,
+    safe_cell,
+    table,
+    xlsx_bytes,
+)
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example","click")',
@@ -90,3 +98,25 @@ def test_table_of_no_records_is_just_the_header():
 def test_table_refuses_a_header_named_twice():
     with pytest.raises(ValueError, match="Name"):
         table([*COLUMNS, ("Name", lambda r: r["name"])], [])
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_no_separator_a_spreadsheet_chooses_can_expose_a_formula(delimiter):
+    rows = [["Leeds;=1+1", "York\t=2+2", "Hull,=3+3", 4, datetime.date(2026, 4, 1)]]
+    content = csv_bytes(["Place", "Other", "More", "Count", "Date"], rows).decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(content), delimiter=delimiter) for cell in row]
+    assert [c for c in cells if c.startswith(FORMULA_TRIGGERS)] == []
+
+
+def test_csv_numbers_stay_bare_so_spreadsheets_read_them_as_numbers():
+    content = csv_bytes(["Count", "Share"], [[-3, 0.5]]).decode("utf-8-sig")
+    assert content.splitlines()[1] == "-3,0.5"
+
+
+def test_an_xlsx_cell_over_excels_limit_is_shortened_with_a_marker():
+    long_text = "x" * 40_000
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(["Comment"], [[long_text], ["short"]]))).active
+    cell = sheet["A2"].value
+    assert len(cell) == XLSX_CELL_MAX
+    assert cell.endswith(XLSX_SHORTENED) and cell.startswith("xxx")
+    assert sheet["A3"].value == "short"

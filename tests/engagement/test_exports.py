@@ -28,18 +28,29 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
+# The last is harmless in one cell, and a formula once a spreadsheet splits the CSV at ";".
+PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "Leeds;=1+1"]
 EXPORTS = ["decision_export", "activity_export", "programme_export", "partner_export"]
 
 
-def rows_of(response, fmt):
+def rows_of(response, fmt, delimiter=","):
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if fmt == "csv":
-        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=delimiter))
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert not formulas
     return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def formula_cells(response, fmt, delimiter=","):
+    """Cells a spreadsheet would run: formulas (XLSX), or text starting with a trigger."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if fmt == "xlsx":
+        cells = [c for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows() for c in row]
+        return sum(1 for c in cells if c.data_type == "f" or str(c.value or "").startswith(FORMULA_TRIGGERS))
+    rows = csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=delimiter)
+    return sum(1 for row in rows for cell in row if cell.startswith(FORMULA_TRIGGERS))
 
 
 @pytest.fixture
@@ -85,16 +96,22 @@ def poisoned(cast):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("name", EXPORTS)
-def test_exports_neutralise_formulas(cast, client_for, poisoned, name, fmt):
+def test_exports_neutralise_formulas(cast, client_for, poisoned, name, fmt, scorecard):
     response = client_for(cast.a_viewer).get(reverse(f"engagement:{name}", args=[fmt]))
     assert response.status_code == 200
+    # Spreadsheets in many locales split CSV at ";" (and some at tabs): no separator may expose a formula.
+    readings = [formula_cells(response, fmt, d) for d in ([",", ";", "\t"] if fmt == "csv" else [","])]
+    cells = sum(len(row) for row in rows_of(response, fmt)) * len(readings)
+    scorecard.add(scorecard.FORMULA_CELLS, found=sum(readings), checked=cells)
+    assert readings == [0] * len(readings)
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     rows = rows_of(response, fmt)
     texts = [cell for row in rows for cell in row if isinstance(cell, str)]
     assert not [t for t in texts if t.startswith(FORMULA_TRIGGERS)]
-    for payload in PAYLOADS:
+    for payload in PAYLOADS[:-1]:
         assert "'" + payload in texts  # kept, with the quote that stops it running
+    assert ("Leeds;'=1+1" if fmt == "csv" else "Leeds;=1+1") in texts
     assert len(rows) == 1 + len(PAYLOADS)
 
 

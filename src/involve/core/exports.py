@@ -53,12 +53,30 @@ def _filename(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "export"
 
 
+# A separator other than the file's own, then (spaces or quotes and) a trigger: where a spreadsheet splits
+# at ";" or tabs, that is the start of a cell, so it gets the quote too ("Leeds;=1+1" -> "Leeds;'=1+1").
+_SEPARATED_TRIGGER = re.compile(r"([,;\t])([\s\"]*)(?=[=+\-@|%\0])")
+
+
+def _csv_cell(value):
+    value = safe_cell(value)
+    return _SEPARATED_TRIGGER.sub(r"\1\2'", value) if isinstance(value, str) else value
+
+
+# Excel keeps at most this many characters in a cell and calls a longer one damaged.
+XLSX_CELL_MAX = 32_767
+XLSX_SHORTENED = " [shortened: a spreadsheet cell holds 32,767 characters; the whole text is in Involve]"
+
+
 def csv_bytes(header, rows) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(h) for h in header])
+    # Every text field in quotes, so that a spreadsheet splitting at commas keeps each whole; one splitting
+    # at ";" or tabs (many locales do) ignores those quotes, which is why _csv_cell also guards inside a
+    # field. Numbers stay bare, so they stay numbers.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([_csv_cell(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     # BOM so Excel opens UTF-8 text (names with accents) correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -67,9 +85,9 @@ def xlsx_bytes(header, rows, title="Export") -> bytes:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([safe_cell(h) for h in header])
+    sheet.append([_xlsx_cell(h) for h in header])
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):
@@ -78,6 +96,13 @@ def xlsx_bytes(header, rows, title="Export") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(value):
+    value = safe_cell(value)
+    if isinstance(value, str) and len(value) > XLSX_CELL_MAX:
+        return value[: XLSX_CELL_MAX - len(XLSX_SHORTENED)] + XLSX_SHORTENED
+    return value
 
 
 def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
