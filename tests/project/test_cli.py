@@ -111,3 +111,16 @@ def test_serve_runs_gunicorn_in_production_with_hashed_static_files(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def test_load_demo_refuses_production_with_a_failing_exit_status(tmp_path):
+    env = _clean_env(
+        tmp_path,
+        INVOLVE_ENV="production",
+        INVOLVE_SECRET_KEY="x" * 60,
+        INVOLVE_ALLOWED_HOSTS="involve.example.nhs.uk",
+        INVOLVE_EMAIL_HOST="smtp.invalid",
+    )
+    result = subprocess.run([INVOLVE, "load_demo"], env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
+    assert result.returncode != 0
+    assert "Refusing to load demo accounts" in result.stderr

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -8,8 +8,8 @@ class Command(BaseCommand):
         from django.conf import settings
 
         if settings.PRODUCTION:
-            self.stderr.write("Refusing to load demo accounts with a known password in production.")
-            return
+            # Non-zero, so a deployment script that runs it by mistake stops instead of carrying on.
+            raise CommandError("Refusing to load demo accounts with a known password in production.")
         from involve.demo import load
 
         for email, description in load():
