@@ -15,8 +15,10 @@ def _each_model(check):
     return found
 
 
-def test_every_field_is_classified():
+def test_every_field_is_classified(scorecard):
     missing = _each_model(personal_data.unclassified_fields)
+    fields = sum(len(personal_data.model_fields(m)) for m in personal_data.our_models())
+    scorecard.add(scorecard.UNCLASSIFIED, found=sum(len(f) for f in missing.values()), checked=fields)
     assert missing == {}, f"classify these fields in the model's PersonalData: {missing}"
 
 

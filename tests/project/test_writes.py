@@ -142,3 +142,58 @@ def test_the_conflict_page_names_the_ticks_of_both_versions(cast, client_for):
     # Theirs in the table, and the second person's tick kept in the form.
     assert cast.org_b.name in html and cast.org_a_trust.name in html
     assert as_submitted(main_form(html))["affected_organisations"] == [str(cast.org_a_trust.pk)]
+
+
+EDITORS = 20
+
+
+def _count_lost_updates(decision, outcomes):
+    """Lost updates: saves accepted beyond the first from one revision, plus a stored title no accepted save wrote."""
+    saved = [title for kind, title in outcomes if kind == "saved"]
+    decision.refresh_from_db()
+    return max(len(saved) - 1, 0) + (decision.title not in saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_people_saving_the_same_revision_at_once_lose_nothing(cast, scorecard):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time; the test below covers it one after another")
+    decision = make_decision(cast.org_a, title="Hubs")
+    barrier = threading.Barrier(EDITORS)
+    outcomes = []
+
+    def save(n):
+        try:
+            stale = type(decision).objects.get(pk=decision.pk)
+            barrier.wait(timeout=20)
+            services.decision_update(by=cast.a_contributor, decision=stale, revision=1, title=f"Hubs, by editor {n}")
+            outcomes.append(("saved", f"Hubs, by editor {n}"))
+        except StaleEdit:
+            outcomes.append(("conflict", None))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(EDITORS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    lost = _count_lost_updates(decision, outcomes)
+    scorecard.add(scorecard.LOST_UPDATES, found=lost, checked=len(outcomes))
+    assert len(outcomes) == EDITORS
+    assert lost == 0
+    assert [kind for kind, _ in outcomes].count("conflict") == EDITORS - 1
+
+
+def test_twenty_saves_of_one_revision_one_after_another_keep_the_first(cast, scorecard):
+    decision = make_decision(cast.org_a, title="Hubs")
+    outcomes = []
+    for n in range(EDITORS):
+        try:
+            services.decision_update(by=cast.a_contributor, decision=decision, revision=1, title=f"Hubs, by {n}")
+            outcomes.append(("saved", f"Hubs, by {n}"))
+        except StaleEdit:
+            outcomes.append(("conflict", None))
+    lost = _count_lost_updates(decision, outcomes)
+    scorecard.add(scorecard.LOST_UPDATES, found=lost, checked=len(outcomes))
+    assert lost == 0 and decision.title == "Hubs, by 0"
