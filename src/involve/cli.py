@@ -61,6 +61,8 @@ def serve(argv):
     _prepare_database()
     if settings.PRODUCTION:
         _django("collectstatic", "--no-input", "-v", "0")
+    # Prints the warnings for weakened settings (core/checks.py) at start-up; stops on an error.
+    _django("check")
     bind = os.environ.get("INVOLVE_BIND", "0.0.0.0:8000")  # noqa: S104  (inside a container or behind a proxy)
     workers = os.environ.get("INVOLVE_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
     os.execvp(  # noqa: S606
@@ -76,8 +78,9 @@ def serve(argv):
             workers,
             "--access-logfile",
             "-",
+            # The same proxies Involve takes the client's address from (settings.TRUSTED_PROXY_COUNT).
             "--forwarded-allow-ips",
-            os.environ.get("INVOLVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            ",".join(settings.FORWARDED_ALLOW_IPS),
             *argv,
         ],
     )

@@ -86,6 +86,12 @@ _hosts = env("INVOLVE_ALLOWED_HOSTS")
 if PRODUCTION and not _hosts:
     raise ImproperlyConfigured("INVOLVE_ALLOWED_HOSTS must list the host names Involve answers to")
 ALLOWED_HOSTS = [h.strip() for h in (_hosts or "localhost,127.0.0.1,testserver").split(",") if h.strip()]
+# '*' answers any Host header, which lets someone put their own host name in password-reset links.
+ALLOW_ANY_HOST = env_bool("INVOLVE_ALLOW_ANY_HOST", False)
+if PRODUCTION and any("*" in h for h in ALLOWED_HOSTS) and not ALLOW_ANY_HOST:
+    raise ImproperlyConfigured(
+        "INVOLVE_ALLOWED_HOSTS must name the host names, not '*' (set INVOLVE_ALLOW_ANY_HOST=true to override)"
+    )
 CSRF_TRUSTED_ORIGINS = [o for o in (env("INVOLVE_CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -114,9 +120,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "involve.core.upload_guard.AnonymousBodyGuardMiddleware",  # before CSRF, which reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "involve.core.middleware.SessionTimeoutMiddleware",
+    # Cache-Control: no-store on everything a signed-in person is sent (pages, exports, downloads).
+    "involve.core.middleware.PrivateNoStoreMiddleware",
     # Default-deny: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -178,6 +187,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL: the role Involve serves as, when migrations run as another (the owner). After every
+# migrate the owner grants it what it needs, and only SELECT and INSERT on the audit log (audit/management).
+DB_APP_ROLE = env("INVOLVE_DB_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A database cache, so that login-failure counting (lockout) is shared by every worker process.
@@ -223,14 +235,33 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 LOGIN_FAILURE_LIMIT = env_int("INVOLVE_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("INVOLVE_LOGIN_LOCKOUT_MINUTES", 15)
+# Limits per network address (…/ip) and per account (…/key: the email address typed, or the person for a
+# two-factor code). Per address needs the client's own address, not the proxy's: TRUSTED_PROXY_COUNT below.
 ACCOUNT_RATE_LIMITS = {
-    # After LOGIN_FAILURE_LIMIT failures for one email address, that account is locked for the period.
-    "login_failed": f"50/m/ip,{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_MINUTES}m/key",
+    # Sign-in attempts, right or wrong, from one address (an office behind one address signs in well under this).
+    "login": "30/m/ip",
+    # Failed sign-ins (and wrong two-factor codes) from one address; and after LOGIN_FAILURE_LIMIT
+    # failures for one email address (or person's codes), that account is locked for the period.
+    "login_failed": f"20/m/ip,{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_MINUTES}m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# Behind a reverse proxy every request comes from the proxy's address, so everyone would share one
+# rate-limit bucket: a stranger's failed sign-ins would lock everybody out. Given the number of proxies
+# in front of Involve, the client's address is read that many entries from the end of X-Forwarded-For
+# (each proxy appends the address it was sent from; what a client writes there itself comes before),
+# only on requests from a proxy address in FORWARDED_ALLOW_IPS, the list gunicorn is given too
+# (organisations/adapters.py get_client_ip).
+TRUSTED_PROXY_COUNT = env_int("INVOLVE_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("INVOLVE_TRUSTED_PROXY_COUNT must be 0 or more")
+FORWARDED_ALLOW_IPS = [
+    a.strip() for a in (env("INVOLVE_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1").split(",") if a.strip()
+]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "involve.organisations.adapters.InvolveMFAAdapter"
+# The sign-in code form, so that a code refused during a lockout reaches the audit log too.
+MFA_FORMS = {"authenticate": "involve.organisations.adapters.InvolveAuthenticateForm"}
 MFA_TOTP_ISSUER = "Involve"
 # allauth refuses two-factor set-up while an address is unverified (it guards against sign-up squatting).
 # Involve has no sign-up and no verification step, yet asking for a reset email records the address as
@@ -238,6 +269,12 @@ MFA_TOTP_ISSUER = "Involve"
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 # Staff must set up an authenticator app before they can use Involve (ASVS 6.3.3).
 REQUIRE_MFA = env_bool("INVOLVE_REQUIRE_MFA", PRODUCTION)
+ALLOW_NO_MFA = env_bool("INVOLVE_ALLOW_NO_MFA", False)
+if PRODUCTION and not REQUIRE_MFA and not ALLOW_NO_MFA:
+    raise ImproperlyConfigured(
+        "INVOLVE_REQUIRE_MFA=false leaves personal data behind a password alone in production "
+        "(set INVOLVE_ALLOW_NO_MFA=true to override)"
+    )
 
 # Sessions: an idle timeout and an absolute lifetime, both enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_SECONDS = env_int("INVOLVE_SESSION_IDLE_MINUTES", 30) * 60
@@ -264,7 +301,10 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = (
         # HSTS preload is an opt-in decision for the deploying organisation (INVOLVE_HSTS_PRELOAD).
-        [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+        ([] if SECURE_HSTS_PRELOAD else ["security.W021"])
+        # INVOLVE_SSL_REDIRECT=false says the proxy redirects HTTP to HTTPS itself (README), so Involve
+        # never sees plain HTTP; HSTS and the Secure cookies still hold.
+        + ([] if SECURE_SSL_REDIRECT else ["security.W008"])
     )
 
 CONTENT_SECURITY_POLICY = {
@@ -320,6 +360,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A long cover sheet is made by a task in a child process, stopped at these (engagement/coversheet/limits.py).
+COVER_SHEET_SECONDS = env_int("INVOLVE_COVER_SHEET_SECONDS", 60)
+COVER_SHEET_MEMORY_MB = env_int("INVOLVE_COVER_SHEET_MEMORY_MB", 1024)
 
 EMAIL_HOST = env("INVOLVE_EMAIL_HOST")
 if PRODUCTION and not EMAIL_HOST:

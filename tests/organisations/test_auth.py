@@ -9,15 +9,17 @@ import datetime
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.account import app_settings as account_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings
 from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from involve.audit.models import AuditEvent
+from involve.core import middleware
 from involve.organisations import services as org_services
-from involve.organisations.models import Role
+from involve.organisations.models import Membership, Role
 
 from ..factories import PASSWORD, UserFactory
 
@@ -156,18 +158,131 @@ def test_an_unknown_address_is_locked_out_like_a_known_one(cast, client):
     assert "too many times" in responses["nobody.here@example.nhs.uk"]
 
 
+# Behind the reverse proxy the README asks for, REMOTE_ADDR is the proxy's for everyone and the client's
+# address is the one the proxy appends to X-Forwarded-For (settings.TRUSTED_PROXY_COUNT).
+PROXY = "10.0.0.2"
+ATTACKER = "203.0.113.66"
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.FORWARDED_ALLOW_IPS = [PROXY]
+
+
+def via_proxy(client_address, sent_by_client=""):
+    """A browser at client_address, through the proxy; sent_by_client is an X-Forwarded-For the browser
+    itself sends, which the proxy keeps and appends to."""
+    forwarded = f"{sent_by_client}, {client_address}" if sent_by_client else client_address
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def per_address_limit(action):
+    """The smallest per-address limit allauth applies to an action (ACCOUNT_RATE_LIMITS …/ip)."""
+    rates = [r for r in settings.ACCOUNT_RATE_LIMITS[action].split(",") if r.endswith("/ip")]
+    return min(int(r.split("/")[0]) for r in rates)
+
+
+LOCKED_OUT = "You have tried to sign in too many times"
+ADDRESS_LIMITED = "too many failed sign-ins from your network"
+
+
+def limited(response) -> bool:
+    # Too many sign-ins from one address answer 429; too many failures, a message on the form.
+    html = response.content.decode()
+    return response.status_code == 429 or LOCKED_OUT in html or ADDRESS_LIMITED in html
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_behind_the_proxy_one_attacker_cannot_lock_everyone_out(cast, clock):
+    attacker = via_proxy(ATTACKER)
+    answered = []
+    # Wrong passwords on many accounts, known and unknown, then on one account, all within a minute.
+    emails = [f"{p}.{r}@example.nhs.uk" for p in "ab" for r in ("viewer", "contributor")] + [
+        f"guess.{i}@example.nhs.uk" for i in range(40)
+    ]
+    for email in emails + ["a.administrator@example.nhs.uk"] * 20:
+        answered.append(limited(sign_in(attacker, email, "not-the-password")))
+
+    # The attacker's own address is limited, within the per-address limit on sign-ins …
+    first_limited = answered.index(True) + 1
+    assert first_limited <= per_address_limit("login") + 1
+    assert all(answered[first_limited - 1 :])
+    # … and everyone else, through the same proxy, still signs in.
+    for i, email in enumerate(["b.engagement_lead@example.nhs.uk", "a.engagement_lead@example.nhs.uk"]):
+        person = via_proxy(f"198.51.100.{i + 7}")
+        assert not limited(sign_in(person, email)), email
+        assert signed_in(person)
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_a_client_cannot_choose_its_address_by_sending_x_forwarded_for(cast, clock):
+    # Through the proxy, what the browser writes in the header comes before the proxy's entry.
+    spoofing = [via_proxy(ATTACKER, sent_by_client=f"192.0.2.{i}") for i in range(60)]
+    answered = [limited(sign_in(c, f"guess.{i}@example.nhs.uk", "x")) for i, c in enumerate(spoofing)]
+    assert answered.index(True) + 1 <= per_address_limit("login") + 1
+    # Straight to gunicorn, bypassing the proxy: the header is not believed at all.
+    direct = [Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"192.0.2.{i}") for i in range(60)]
+    answered = [limited(sign_in(c, f"other.{i}@example.nhs.uk", "x")) for i, c in enumerate(direct)]
+    assert True in answered
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_the_lockout_is_per_account_whatever_the_address(cast, clock, scorecard):
+    """Measures how many failures lock an account and how long it stays locked, with every failure and
+    every try of the right password from a different address."""
+    email = "a.viewer@example.nhs.uk"
+    addresses = (f"203.0.113.{i}" for i in range(1, 250))
+
+    def right_password_works():
+        person = via_proxy(next(addresses))
+        return sign_in(person, email).status_code == 302 and signed_in(person)
+
+    failures = 0
+    while right_password_works() and failures < 50:
+        # A second apart: allauth takes back a successful sign-in's count by its timestamp, and on a
+        # stopped clock that would take back the failures made at the same instant too.
+        clock.shift(1)
+        sign_in(via_proxy(next(addresses)), email, "not-the-password")
+        failures += 1
+        clock.shift(1)
+    response = sign_in(via_proxy(next(addresses)), email)
+    assert "You have tried to sign in too many times" in error_summary(response)
+    # Another account is not locked by it.
+    assert sign_in(via_proxy(next(addresses)), "a.contributor@example.nhs.uk").status_code == 302
+
+    minutes = 0
+    while not right_password_works() and minutes < 120:
+        clock.shift(datetime.timedelta(minutes=1))
+        minutes += 1
+    scorecard.setting(scorecard.LOCKOUT, f"{failures} failures / {minutes} min")
+    assert failures == settings.LOGIN_FAILURE_LIMIT
+    assert minutes == settings.LOGIN_LOCKOUT_MINUTES
+
+
 # Audit
 
 
-def test_every_failed_sign_in_is_audited_without_the_password(cast, client):
+def audit_page(client) -> str:
+    """The audit log page's text, tags removed, as the organisation's administrator reads it."""
+    html = client.get(reverse("audit:list")).content.decode()
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_every_failed_sign_in_is_audited_without_the_password(cast, client, clock):
     for _ in range(settings.LOGIN_FAILURE_LIMIT + 1):
+        clock.shift(1)
         sign_in(client, "a.viewer@example.nhs.uk", "Secret-Typed-Wrongly")
 
-    failures = AuditEvent.objects.filter(action="auth.login_failed")
+    failures = AuditEvent.objects.filter(action="auth.login_failed").order_by("id")
     assert failures.count() == settings.LOGIN_FAILURE_LIMIT + 1
     assert {e.target_label for e in failures} == {"a.viewer@example.nhs.uk"}
-    # The attempt refused by the lockout is recorded as such.
-    assert failures.filter(new={"locked_out": True}).count() == 1
+    # The failure that used the last attempt says the account is now locked; the attempt refused by the
+    # lockout says it was refused without the password being checked.
+    assert [e.new for e in failures] == [{}] * (settings.LOGIN_FAILURE_LIMIT - 1) + [
+        {"locked_out": True},
+        {"refused": True, "locked_out": True},
+    ]
     for event in AuditEvent.objects.all():
         stored = " ".join(str(getattr(event, f.attname)) for f in AuditEvent._meta.fields)
         assert "Secret-Typed-Wrongly" not in stored
@@ -178,6 +293,63 @@ def test_signing_in_is_audited(cast, client):
     event = AuditEvent.objects.get(action="auth.login")
     assert event.actor_id == cast.a_viewer.pk
     assert event.target_label == "a.viewer@example.nhs.uk"
+    assert event.organisation_id == cast.org_a.pk
+
+
+def test_sign_in_events_reach_the_administrators_of_each_of_the_persons_organisations(cast, client_for):
+    person = UserFactory(email="two.hats@example.nhs.uk", first_name="Sam", last_name="Jones")
+    for organisation in (cast.org_a, cast.org_b):
+        Membership.objects.create(user=person, organisation=organisation, role=Role.VIEWER)
+    browser = Client()
+    sign_in(browser, person.email, "not-the-password")
+    sign_in(browser, person.email)
+    browser.post(LOGOUT)
+
+    for administrator in (cast.a_administrator, cast.b_administrator):
+        page = audit_page(client_for(administrator))
+        assert "Someone failed to sign in as ‘two.hats@example.nhs.uk’" in page, administrator
+        assert "Sam Jones signed in" in page, administrator
+        assert "Sam Jones signed out" in page, administrator
+    # Not an organisation the person does not belong to, even one below theirs.
+    assert "two.hats@example.nhs.uk" not in audit_page(client_for(cast.trust_admin))
+
+
+def test_a_failed_sign_in_is_seen_only_by_that_persons_organisations(cast, client_for):
+    sign_in(Client(), "a.viewer@example.nhs.uk", "not-the-password")
+    sign_in(Client(), "nobody.here@example.nhs.uk", "not-the-password")
+
+    assert "failed to sign in as ‘a.viewer@example.nhs.uk’" in audit_page(client_for(cast.a_administrator))
+    for administrator in (cast.b_administrator, cast.trust_admin):
+        assert "a.viewer@example.nhs.uk" not in audit_page(client_for(administrator))
+    # An address with no account belongs to no organisation: the event is kept, for nobody's audit page.
+    unknown = AuditEvent.objects.get(action="auth.login_failed", target_label="nobody.here@example.nhs.uk")
+    assert unknown.organisation_id is None
+    for administrator in (cast.a_administrator, cast.b_administrator, cast.trust_admin):
+        assert "nobody.here" not in audit_page(client_for(administrator))
+
+
+def test_a_lockout_reads_in_plain_words_on_the_audit_log(cast, client, client_for, clock):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT + 1):
+        clock.shift(1)
+        sign_in(client, "a.viewer@example.nhs.uk", "not-the-password")
+    page = audit_page(client_for(cast.a_administrator))
+    assert "Account locked after too many failed sign-ins: Yes" in page
+    assert "Refused without checking the password: Yes" in page
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_too_many_failures_from_one_address_are_refused_and_recorded_as_such(cast, client_for, clock):
+    attacker = via_proxy(ATTACKER)
+    for i in range(per_address_limit("login_failed")):
+        sign_in(attacker, f"guess.{i}@example.nhs.uk", "not-the-password")
+    response = sign_in(attacker, "a.contributor@example.nhs.uk", "not-the-password")
+    assert ADDRESS_LIMITED in error_summary(response)
+    event = AuditEvent.objects.filter(action="auth.login_failed").latest("id")
+    assert event.new == {"refused": True, "address_limited": True}
+    assert event.organisation_id == cast.org_a.pk
+    assert "Too many sign-ins from the same network address: Yes" in audit_page(client_for(cast.a_administrator))
+    # The account itself is not locked: its owner, elsewhere, signs in.
+    assert sign_in(via_proxy("198.51.100.7"), "a.contributor@example.nhs.uk").status_code == 302
 
 
 # Password reset
@@ -263,12 +435,12 @@ def mfa_required(settings):
 
 
 def set_up_authenticator(client):
-    """Go through the forced set-up as a person would; returns the secret the page showed."""
+    """Go through the forced set-up as a person would, straight after signing in with the password (so
+    without being asked for it again); returns the secret the page showed."""
     activate = reverse("mfa_activate_totp")
-    reauthenticate = client.get(activate)["Location"]
-    assert reauthenticate.startswith(reverse("account_reauthenticate"))
-    client.post(reauthenticate, {"password": PASSWORD})
-    page = client.get(activate).content.decode()
+    response = client.get(activate)
+    assert response.status_code == 200, response.get("Location")
+    page = response.content.decode()
     assert '<img src="data:image/svg+xml;base64,' in page
     secret = re.search(r'<code id="authenticator-key">(\w+)</code>', page).group(1)
     assert 'autocomplete="one-time-code"' in page
@@ -315,7 +487,6 @@ def test_asking_for_a_password_reset_does_not_block_setting_up_an_authenticator(
 def test_a_wrong_code_at_set_up_is_refused(cast, client, clock):
     sign_in(client, "a.viewer@example.nhs.uk")
     activate = reverse("mfa_activate_totp")
-    client.post(client.get(activate)["Location"], {"password": PASSWORD})
     client.get(activate)
     response = client.post(activate, {"code": "not-a-code"})
     assert response.status_code == 200
@@ -348,6 +519,70 @@ def test_signing_in_again_asks_for_the_code_and_refuses_a_wrong_one(cast, client
     assert client.get(reverse("home")).status_code == 200
 
 
+@pytest.mark.usefixtures("mfa_required")
+def test_setting_up_two_factor_right_after_signing_in_does_not_ask_for_the_password_again(cast, client, clock):
+    sign_in(client, "a.viewer@example.nhs.uk")
+    assert client.get(reverse("home"))["Location"] == reverse("mfa_activate_totp")
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    secret = re.search(r'<code id="authenticator-key">(\w+)</code>', response.content.decode()).group(1)
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    # Then the recovery codes made with it, shown once, also without the password again.
+    assert response["Location"] == reverse("mfa_view_recovery_codes")
+    response = client.get(response["Location"])
+    assert response.status_code == 200
+    assert len(re.findall(r"\b[0-9a-f]{8}\b", response.content.decode())) >= 8
+
+
+@pytest.mark.usefixtures("mfa_required")
+def test_setting_up_two_factor_long_after_signing_in_asks_for_the_password(cast, client, clock):
+    sign_in(client, "a.viewer@example.nhs.uk")
+    clock.shift(account_settings.REAUTHENTICATION_TIMEOUT)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+@pytest.mark.usefixtures("mfa_required")
+def test_changing_an_existing_authenticator_still_asks_for_the_password_even_just_after_signing_in(cast, client, clock):
+    sign_in(client, "a.viewer@example.nhs.uk")
+    secret = set_up_authenticator(client)
+    client.post(LOGOUT)
+    clock.shift(datetime.timedelta(seconds=30))
+    sign_in(client, "a.viewer@example.nhs.uk")
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert signed_in(client)
+    for name in ("mfa_deactivate_totp", "mfa_generate_recovery_codes", "mfa_view_recovery_codes"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("account_reauthenticate")), name
+
+
+@pytest.mark.usefixtures("mfa_required")
+def test_too_many_wrong_codes_lock_the_account_and_are_audited(cast, client, client_for, clock):
+    sign_in(client, "a.viewer@example.nhs.uk")
+    secret = set_up_authenticator(client)
+    client.post(LOGOUT)
+    clock.shift(datetime.timedelta(seconds=30))
+    sign_in(client, "a.viewer@example.nhs.uk")
+    wrong = "000000" if totp_code(secret) != "000000" else "111111"
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        clock.shift(1)
+        client.post(reverse("mfa_authenticate"), {"code": wrong})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert LOCKED_OUT in error_summary(response)
+    assert not signed_in(client)
+
+    events = AuditEvent.objects.filter(action="auth.mfa_failed", organisation_id=cast.org_a.pk).order_by("id")
+    assert [e.new for e in events] == [{"type": "totp"}] * settings.LOGIN_FAILURE_LIMIT + [
+        {"type": "totp", "locked_out": True}
+    ]
+    TOTP.activate(cast.a_administrator, generate_totp_secret())  # REQUIRE_MFA is on for them too
+    page = audit_page(client_for(cast.a_administrator))
+    assert "Someone entered a wrong two-factor code for ‘a.viewer@example.nhs.uk’" in page
+    assert "Authenticator: authenticator app" in page
+    assert "Refused after too many wrong codes: Yes" in page
+
+
 # Session timeouts
 
 
@@ -362,6 +597,28 @@ def test_idle_longer_than_the_idle_timeout_signs_you_out(cast, client_for, clock
     assert not signed_in(client)
     assert "your session timed out" in client.get(response["Location"]).content.decode()
     assert AuditEvent.objects.filter(action="auth.logout", actor_id=cast.a_viewer.pk).exists()
+
+
+def test_the_idle_timeout_counts_from_the_last_request_to_the_second(cast, client_for, clock):
+    client = client_for(cast.a_viewer)
+    clock.shift(30)  # a request shortly after signing in: the session's own time is not rewritten for it
+    assert client.get(reverse("home")).status_code == 200
+    clock.shift(settings.SESSION_IDLE_SECONDS)
+    assert client.get(reverse("home")).status_code == 200
+    clock.shift(settings.SESSION_IDLE_SECONDS + 1)
+    assert client.get(reverse("home"))["Location"] == f"{LOGIN}?next=/"
+    assert not signed_in(client)
+
+
+def test_one_sessions_last_request_time_cannot_keep_another_alive(cast, client_for, clock):
+    idle, active = client_for(cast.a_viewer), client_for(cast.a_viewer)
+    clock.shift(settings.SESSION_IDLE_SECONDS - 10)
+    assert active.get(reverse("home")).status_code == 200
+    clock.shift(20)
+    name = middleware.last_seen_cookie_name()
+    idle.cookies[name] = active.cookies[name].value
+    assert idle.get(reverse("home")).status_code == 302
+    assert not signed_in(idle)
 
 
 def test_activity_within_the_idle_timeout_keeps_you_signed_in(cast, client_for, clock):

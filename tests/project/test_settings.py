@@ -7,6 +7,7 @@ developer's environment nor the test settings leak in.
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -78,9 +79,71 @@ def test_an_unreadable_secret_key_file_is_refused(tmp_path):
     assert "INVOLVE_SECRET_KEY_FILE" in last_line(result.stderr)
 
 
-def test_deploy_check_passes_in_production(tmp_path):
-    result = involve(tmp_path, production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
-    assert result.returncode == 0, result.stdout + result.stderr
+def issues_reported(result) -> int:
+    """The count on the last line of `check`: 'System check identified no issues (1 silenced).' or
+    'System check identified 2 issues (0 silenced).'"""
+    match = re.search(r"System check identified (no|\d+) issues?", result.stdout + result.stderr)
+    assert match, result.stdout + result.stderr
+    return 0 if match.group(1) == "no" else int(match.group(1))
+
+
+DEPLOY_CONFIGURATIONS = {
+    "Involve redirects to HTTPS": {},
+    # The proxy redirects HTTP to HTTPS and tells Involve the request came over HTTPS.
+    "the proxy redirects to HTTPS": {"INVOLVE_SSL_REDIRECT": "false", "INVOLVE_BEHIND_PROXY": "true"},
+}
+
+
+def test_deploy_check_passes_in_production(tmp_path, scorecard):
+    found = {}
+    for label, overrides in DEPLOY_CONFIGURATIONS.items():
+        env = production_env(tmp_path, **overrides)
+        result = involve(tmp_path, env, "check", "--deploy", "--fail-level", "WARNING")
+        found[label] = (issues_reported(result), result.returncode, result.stdout + result.stderr)
+    scorecard.add(scorecard.DEPLOY_CHECK, found=sum(n for n, _, _ in found.values()), checked=len(found))
+    for label, (issues, returncode, output) in found.items():
+        assert (issues, returncode) == (0, 0), f"{label}: {output}"
+
+
+def test_only_the_proxy_redirecting_to_https_silences_the_redirect_check(tmp_path):
+    silenced = settings_value(tmp_path, production_env(tmp_path), "settings.SILENCED_SYSTEM_CHECKS")
+    assert "security.W008" not in silenced
+    env = production_env(tmp_path, INVOLVE_SSL_REDIRECT="false")
+    assert "security.W008" in settings_value(tmp_path, env, "settings.SILENCED_SYSTEM_CHECKS")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"INVOLVE_ALLOWED_HOSTS": "*"}, "INVOLVE_ALLOW_ANY_HOST"),
+        ({"INVOLVE_ALLOWED_HOSTS": f"{HOST},*"}, "INVOLVE_ALLOW_ANY_HOST"),
+        ({"INVOLVE_REQUIRE_MFA": "false"}, "INVOLVE_ALLOW_NO_MFA"),
+    ],
+)
+def test_production_refuses_weakened_settings_unless_overridden_and_then_warns(tmp_path, overrides, variable):
+    result = involve(tmp_path, production_env(tmp_path, **overrides), "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in last_line(result.stderr)
+    assert variable in last_line(result.stderr)
+
+    overridden = production_env(tmp_path, **overrides, **{variable: "true"})
+    result = involve(tmp_path, overridden, "check", "--deploy")
+    assert result.returncode == 0, result.stderr
+    warning = "involve.W001" if variable == "INVOLVE_ALLOW_ANY_HOST" else "involve.W002"
+    assert warning in result.stderr
+    assert issues_reported(result) == 1
+    # So the deploy check a release runs does not pass with it.
+    assert involve(tmp_path, overridden, "check", "--deploy", "--fail-level", "WARNING").returncode != 0
+
+
+def test_the_trusted_proxy_count_and_addresses_come_from_the_environment(tmp_path):
+    env = production_env(tmp_path, INVOLVE_TRUSTED_PROXY_COUNT="1", INVOLVE_FORWARDED_ALLOW_IPS="10.0.0.2, 10.1.0.0/16")
+    assert settings_value(tmp_path, env, "[settings.TRUSTED_PROXY_COUNT, settings.FORWARDED_ALLOW_IPS]") == [
+        1,
+        ["10.0.0.2", "10.1.0.0/16"],
+    ]
+    # Unset, nothing in X-Forwarded-For is believed: rate limits count REMOTE_ADDR.
+    assert settings_value(tmp_path, production_env(tmp_path), "settings.TRUSTED_PROXY_COUNT") == 0
 
 
 def test_a_boolean_that_is_neither_true_nor_false_is_refused(tmp_path):
@@ -180,6 +243,19 @@ def test_production_pages_carry_the_security_headers(production_responses, page)
     assert headers["referrer-policy"] == "same-origin"
     assert headers["x-frame-options"] == "DENY"
     assert headers["cross-origin-opener-policy"] == "same-origin"
+    if page in ("home", "organisations"):  # signed in: nothing kept by the browser or a cache
+        assert {"no-store", "private"} <= {d.strip() for d in headers["cache-control"].split(",")}
+
+
+def test_the_last_request_time_cookie_is_host_only_secure_and_httponly(production_responses):
+    cookies = production_responses["home"]["cookies"]
+    assert cookies["__Host-involve_seen"] == {
+        "secure": True,
+        "httponly": True,
+        "samesite": "Lax",
+        "path": "/",
+        "domain": "",
+    }
 
 
 @pytest.mark.parametrize(

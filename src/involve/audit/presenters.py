@@ -23,6 +23,7 @@ from django.utils import timezone
 from . import registry
 
 NOBODY = "The system or someone not signed in"
+SOMEONE = "Someone"
 NOT_SET = "not set"
 SHORT = 200  # longer values are shortened on the page, with the whole value in a details component
 
@@ -257,6 +258,8 @@ def _list_words(value, say):
 
 
 def who(event) -> str:
+    if not (event.actor_name or event.actor_label) and event.action.startswith("auth."):
+        return SOMEONE  # a sign-in attempt is always a person's, not yet signed in
     return event.actor_name or event.actor_label or NOBODY
 
 

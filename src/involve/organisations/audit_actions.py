@@ -1,6 +1,6 @@
 """Audit actions for organisations, people and signing in, each with the phrase the audit log reads."""
 
-from involve.audit.registry import register_actions, register_field_labels, register_link
+from involve.audit.registry import register_actions, register_field_labels, register_link, register_value_labels
 
 register_actions(
     {
@@ -30,6 +30,20 @@ register_field_labels("organisations.organisation", {"parent": "sits below", "ki
 register_field_labels("organisations.succession", {"predecessor": "predecessor", "successor": "successor"})
 register_field_labels("membership.invite", {"new_account": "new account created"})
 register_field_labels("organisations.membership", {"equality_data_access": "may see equality monitoring data"})
-register_field_labels("auth.login_failed", {"locked_out": "address locked"})
+register_field_labels(
+    "auth.login_failed",
+    {
+        "locked_out": "account locked after too many failed sign-ins",
+        "refused": "refused without checking the password",
+        "address_limited": "too many sign-ins from the same network address",
+    },
+)
 for action in ("auth.mfa_failed", "auth.mfa_added", "auth.mfa_removed"):
     register_field_labels(action, {"type": "authenticator"})
+register_field_labels("auth.mfa_failed", {"locked_out": "refused after too many wrong codes"})
+# Two-factor events are about a person: their "type" is the kind of authenticator, in words.
+register_value_labels(
+    "organisations.user",
+    "type",
+    {"totp": "authenticator app", "recovery_codes": "recovery codes", "webauthn": "security key"},
+)
