@@ -1,7 +1,13 @@
 # Sourced by scripts/test.sh and scripts/benchmark.sh: a throwaway PostgreSQL server from Debian's
 # packages, its data under $WORK (which the caller creates and removes), as a local TCP port.
 # Needs $WORK and $BIN (the virtualenv's bin folder); sets PGBIN (unless the caller did) and
-# PGDATA, and exports DATABASE_URL.
+# PGDATA, and exports DATABASE_URL and INVOLVE_DB_APP_ROLE.
+#
+# Two roles, as README.md's "Database roles" asks of a deployment: involve_owner owns the database
+# and everything migrations create (DATABASE_URL connects as it; CREATEDB so that pytest-django can
+# create test_involve), and involve_app is the role Involve serves as, which after every migrate may
+# only read and insert audit events (INVOLVE_DB_APP_ROLE). involve_owner is a member of involve_app
+# so that tests can SET ROLE to it; tests/audit/test_integrity.py also connects as it.
 
 PGBIN=${PGBIN:-}   # set it to choose the server's bin folder; found below otherwise
 PGDATA=""
@@ -41,9 +47,17 @@ start_postgres() {
   as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$dir/server.log" -w -o "-p $port -k $dir \
     -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
     >/dev/null || { cat "$dir/server.log"; return 1; }
-  as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres involve || return 1
+  as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
+    -c "CREATE ROLE involve_owner LOGIN CREATEDB" -c "CREATE ROLE involve_app LOGIN" \
+    -c "GRANT involve_app TO involve_owner" >/dev/null || return 1
+  # Tests that tamper with the audit log may switch triggers off for their session, as a superuser
+  # could (PostgreSQL 15 or newer; older servers leave them ALTER TABLE ... DISABLE TRIGGER).
+  as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q \
+    -c "GRANT SET ON PARAMETER session_replication_role TO involve_owner" >/dev/null 2>&1
+  as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres -O involve_owner involve || return 1
   echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
-  export DATABASE_URL=postgres://postgres@127.0.0.1:$port/involve
+  export DATABASE_URL=postgres://involve_owner@127.0.0.1:$port/involve
+  export INVOLVE_DB_APP_ROLE=involve_app
 }
 
 stop_postgres() {
