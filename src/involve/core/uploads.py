@@ -15,8 +15,18 @@ What is checked, in order:
    expanded and the compression ratio are checked against limits, every entry is read back with its
    CRC (so an entry cannot claim to be small and expand to more), encrypted entries and macros are
    refused, and the container must hold what its type needs (word/document.xml for Word, and so on).
-6. PNG and JPEG images are decoded and saved again, which drops hidden content and metadata such as
-   a phone's GPS location; the pixel count is limited before decoding.
+   While reading back, what can run or fetch something is refused: macros (VBA; OpenDocument Basic/
+   and Scripts/, event listeners, vnd.sun.star.script: links), ActiveX controls, OLE objects, links
+   that fetch content when the file opens (TargetMode="External" other than a clickable link; a
+   template on another computer or website) and links to other workbooks. A ZIP inside is refused,
+   except an Office file under …/embeddings/ (a chart's workbook), which is checked like the upload
+   itself, with the same limits shared between the two, one level deep.
+6. PDFs that run scripts or actions, or carry other files, are refused (see _check_pdf), as are PDFs
+   that cannot be read well enough to tell.
+7. PNG and JPEG images are decoded and saved again, which drops hidden content and metadata such as
+   a phone's GPS location; the pixel count is checked from the header before any pixel is decoded.
+8. A name with bidirectional controls (U+202E and the like, which make "invoice\u202efdp.exe" look
+   like a PDF) is refused; any other name is only ever shown to people, after sanitise_filename().
 
 The file's name is only ever shown to people (after sanitise_filename()); on disk every file has a
 random name (secrets.token_hex) under a folder chosen by the caller.
@@ -24,7 +34,9 @@ random name (secrets.token_hex) under a folder chosen by the caller.
 
 import contextlib
 import hashlib
+import html
 import io
+import itertools
 import re
 import secrets
 import threading
@@ -32,6 +44,7 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from xml.parsers import expat
 
 import magic
 from django import forms
@@ -41,6 +54,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.functional import lazy
 from PIL import Image, ImageFile, ImageOps
+
+from involve.core.forms import has_bidi_controls
 
 
 @dataclass(frozen=True)
@@ -280,22 +295,220 @@ def _damaged(kind: FileKind, detail: str = "") -> ValidationError:
     )
 
 
-def _check_zip(data: bytes, kinds) -> FileKind:
+def _macros(kind: FileKind | None) -> ValidationError:
+    how = (
+        "Save it without macros (as .docx, .xlsx or .pptx)"
+        if kind in _OOXML_PARTS or kind is None
+        else ("Save a copy without macros")
+    )
+    return ValidationError(
+        f"The file contains macros, which can run programs. {how} and upload it again", code="macros"
+    )
+
+
+def _refused(what: str, code: str) -> ValidationError:
+    return ValidationError(f"The file contains {what}. Save a copy without it and upload that", code=code)
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: an older Office file or an OLE object
+_ODF_SCRIPT_FOLDER = re.compile(r"(?:^|/)(?:basic|scripts)/", re.IGNORECASE)
+_ACTIVEX_PART = re.compile(r"(?:^|/)activex/", re.IGNORECASE)
+_OLE_PART = re.compile(r"(?:^|/)oleobject[^/]*$", re.IGNORECASE)
+_EXTERNAL_LINKS_PART = re.compile(r"(?:^|/)externallinks/", re.IGNORECASE)
+_EMBEDDINGS_PART = re.compile(r"^(?:word|xl|ppt)/embeddings/", re.IGNORECASE)
+# Office content types and relationship types that mean code, controls or embedded objects.
+_ACTIVE_CONTENT_TYPES = ("oleobject", "activex", "vbaproject", "macroenabled", "vbadata")
+_ACTIVE_RELATIONSHIPS = {"oleobject", "control", "activexcontrolbinary", "vbaproject", "vbadata"}
+# What an external relationship fetches when the document opens, in words (anything else: "content").
+_EXTERNAL_WORDS = {
+    "image": "a picture",
+    "oleobject": "an object",
+    "frame": "a web page frame",
+    "subdocument": "another document",
+    "externallinkpath": "another workbook",
+    "attachedtemplate": "a template",
+}
+# Links a person clicks (not fetched on opening): web, email, phone and file links only.
+_LINK_SCHEMES = {"http", "https", "mailto", "tel", "file"}
+_LOCAL_PATH = re.compile(r"^(?:file:///)?[a-z]:[\\/]", re.IGNORECASE)
+_SCRIPT_URL = re.compile(r"^\s*(?:vnd\.sun\.star\.script|vnd\.sun\.star\.basic|macro|javascript|vbscript):", re.I)
+
+
+class _ZipBudget:
+    """Entries and expanded bytes left for one upload, shared by a container and the packages inside it."""
+
+    def __init__(self):
+        self.entries = ZIP_MAX_ENTRIES
+        self.expanded = ZIP_MAX_EXPANDED_BYTES
+
+
+def _parse_xml(chunks, on_element, kind: FileKind):
+    """Feed an XML part to expat, calling on_element(local_name, namespace, {local name: value}) for
+    every element. Entity declarations (billion laughs) are refused; nothing outside is ever fetched."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def entity(*args):
+        raise _damaged(kind, " (it declares XML entities)")
+
+    def start(name, attributes):
+        namespace, _, local = name.rpartition("}")
+        on_element(local, namespace, {key.rpartition("}")[2]: value for key, value in attributes.items()})
+
+    parser.EntityDeclHandler = entity
+    parser.StartElementHandler = start
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        raise _damaged(kind) from None
+
+
+def _check_relationship(attributes):
+    """One <Relationship> of an Office file: no code, controls or objects; nothing fetched from elsewhere."""
+    rel_type = attributes.get("Type", "").rstrip("/").rpartition("/")[2].lower()
+    target = attributes.get("Target", "").strip()
+    if rel_type in _ACTIVE_RELATIONSHIPS:
+        raise _macros(None) if rel_type.startswith("vba") else _refused(_ACTIVE_WORDS[rel_type], "active")
+    if attributes.get("TargetMode", "").strip().lower() != "external":
+        return
+    if rel_type == "hyperlink":
+        scheme = re.match(r"([a-z][a-z0-9+.-]*):", target, re.IGNORECASE)
+        # A one-letter scheme is a drive letter (C:\...), a link to a file like any other.
+        if scheme and len(scheme.group(1)) > 1 and scheme.group(1).lower() not in _LINK_SCHEMES:
+            raise _refused(f"a link that starts a program ({scheme.group(1)[:20]}:), not a web page", "external")
+        return
+    if rel_type == "attachedtemplate":
+        # Word records the template a document was made from. One on a local drive (file:///C:/…) is
+        # only looked for on the reader's own computer; one on a website or a shared server (\\server\…)
+        # is fetched when the document opens, and can bring macros with it (template injection).
+        if _LOCAL_PATH.match(target):
+            return
+        raise ValidationError(
+            "The file uses a template stored on another computer or website, which could add macros when "
+            "it is opened. Copy its content into a new blank document, save that and upload it",
+            code="external",
+        )
+    raise ValidationError(
+        f"The file links to {_EXTERNAL_WORDS.get(rel_type, 'content')} stored elsewhere, which would be fetched "
+        "when it is opened. Save a copy without the link and upload that",
+        code="external",
+    )
+
+
+_PACKED = "a ZIP archive or another kind of file packed inside it, which Involve cannot check"
+_ACTIVE_WORDS = {
+    "oleobject": "an embedded object (such as a program or an older Office file), which may not be safe to open",
+    "control": "ActiveX controls, which can run programs",
+    "activexcontrolbinary": "ActiveX controls, which can run programs",
+}
+
+
+class _PartInspector:
+    """Looks inside the parts of an Office or OpenDocument file as they are read back."""
+
+    def __init__(self, kind: FileKind, depth: int, budget: _ZipBudget):
+        self.kind, self.depth, self.budget = kind, depth, budget
+        self.odf = kind in (ODT, ODS)
+
+    def check_name(self, name: str):
+        if name.lower().endswith(("vbaproject.bin", "vbadata.xml")) or (self.odf and _ODF_SCRIPT_FOLDER.search(name)):
+            raise _macros(self.kind)
+        if _ACTIVEX_PART.search(name):
+            raise _refused(_ACTIVE_WORDS["control"], "active")
+        if _OLE_PART.search(name):
+            raise _refused(_ACTIVE_WORDS["oleobject"], "active")
+        if not self.odf and _EXTERNAL_LINKS_PART.search(name):
+            # Links to other workbooks, and DDE links, which ask another program for the data.
+            raise ValidationError(
+                "The file takes data from other workbooks or programs through links, which is not safe to keep. "
+                "Paste the values in place of the links and upload it again",
+                code="external",
+            )
+
+    def parser_for(self, name: str):
+        """A function that takes the part's chunks, or None when the part needs no look inside."""
+        lower = name.lower()
+        if not self.odf and lower.endswith(".rels"):
+            return lambda chunks: _parse_xml(chunks, self._rels_element, self.kind)
+        if not self.odf and lower == "[content_types].xml":
+            return lambda chunks: _parse_xml(chunks, self._content_type_element, self.kind)
+        if self.odf and lower.endswith(".xml"):
+            return lambda chunks: _parse_xml(chunks, self._odf_element, self.kind)
+        return None
+
+    def check_start(self, name: str, start: bytes) -> bool:
+        """Checks on a part's first bytes; True when the whole part is wanted (a package inside)."""
+        if start.startswith(_OLE_MAGIC):
+            raise _refused(_ACTIVE_WORDS["oleobject"], "active")
+        if start.startswith(b"PK\x03\x04"):
+            # A chart in Word or PowerPoint keeps its figures in an Excel workbook under …/embeddings/.
+            # That one level is opened and checked like the upload itself; anything else is refused.
+            if self.depth == 0 and not self.odf and _EMBEDDINGS_PART.match(name):
+                return True
+            raise _refused(_PACKED, "embedded")
+        return False
+
+    def check_package(self, data: bytes):
+        try:
+            _check_zip(data, (DOCX, XLSX, PPTX), depth=self.depth + 1, budget=self.budget)
+        except ValidationError as error:
+            if error.code in ("type", "damaged", "polyglot"):
+                raise _refused(_PACKED, "embedded") from None
+            raise
+
+    def _rels_element(self, local, namespace, attributes):
+        if local == "Relationship":
+            _check_relationship(attributes)
+
+    def _content_type_element(self, local, namespace, attributes):
+        content_type = attributes.get("ContentType", "").lower()
+        if "vba" in content_type or "macroenabled" in content_type:
+            raise _macros(self.kind)
+        if any(word in content_type for word in _ACTIVE_CONTENT_TYPES):
+            word = "control" if "activex" in content_type else "oleobject"
+            raise _refused(_ACTIVE_WORDS[word], "active")
+
+    def _odf_element(self, local, namespace, attributes):
+        # Macros are bound to events (script:event-listener in office:event-listeners), written inline
+        # (office:script, text:script) or reached through links such as vnd.sun.star.script:…; the
+        # namespace prefix is the author's choice, so only the local names are compared.
+        if local in ("event-listener", "event-listeners", "script"):
+            raise _macros(self.kind)
+        if local == "encryption-data":
+            raise ValidationError(
+                "The file is protected by a password. Remove the password and upload it again", code="encrypted"
+            )
+        for key, value in attributes.items():
+            if key == "href" and _SCRIPT_URL.match(value):
+                raise _macros(self.kind)
+            if key == "full-path" and _ODF_SCRIPT_FOLDER.search(value):
+                raise _macros(self.kind)
+            if key == "media-type" and "oleobject" in value.lower():
+                raise _refused(_ACTIVE_WORDS["oleobject"], "active")
+
+
+def _check_zip(data: bytes, kinds, *, depth: int = 0, budget: _ZipBudget | None = None) -> FileKind:
     """Which Office or OpenDocument kind a ZIP container is, after checking it is safe to open."""
+    budget = budget or _ZipBudget()
     generic = FileKind("zip", "ZIP", "an Office or OpenDocument file", "application/zip", (".zip",))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError):
         raise _damaged(generic) from None
-    if len(entries) > ZIP_MAX_ENTRIES:
+    budget.entries -= len(entries)
+    if budget.entries < 0:
         raise ValidationError(
-            f"The file holds {len(entries):,} parts; documents may hold at most {ZIP_MAX_ENTRIES:,}. "
+            f"The file holds {ZIP_MAX_ENTRIES - budget.entries:,} parts; documents may hold at most "
+            f"{ZIP_MAX_ENTRIES:,}. "
             "It may be a zip bomb, which is not safe to open",
             code="zip_bomb",
         )
     expanded = sum(e.file_size for e in entries)
-    if expanded > ZIP_MAX_EXPANDED_BYTES or expanded > ZIP_MAX_RATIO * max(len(data), 1):
+    budget.expanded -= expanded
+    if budget.expanded < 0 or expanded > ZIP_MAX_RATIO * max(len(data), 1):
         raise ValidationError(
             f"The file would expand to {_megabytes(expanded)} when opened, {expanded // max(len(data), 1):,} "
             "times its size. It may be a zip bomb, which is not safe to open",
@@ -310,11 +523,7 @@ def _check_zip(data: bytes, kinds) -> FileKind:
         if entry.filename.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", entry.filename):
             raise _damaged(generic, " (it has parts stored outside the document)")
         if entry.filename.lower().endswith("vbaproject.bin"):
-            raise ValidationError(
-                "The file contains macros, which can run programs. Save it without macros "
-                "(as .docx, .xlsx or .pptx) and upload it again",
-                code="macros",
-            )
+            raise _macros(None)
 
     kind = None
     if "mimetype" in names:
@@ -339,11 +548,24 @@ def _check_zip(data: bytes, kinds) -> FileKind:
 
     # Read every part back: zipfile stops at each part's declared size and checks its CRC, so a part
     # that expands beyond what it declares, or is corrupt, fails here rather than in whatever opens it.
+    # On the way, each part is looked at for macros, controls, embedded objects and external links.
+    inspector = _PartInspector(kind, depth, budget)
+    for entry in entries:
+        inspector.check_name(entry.filename)
     try:
         for entry in entries:
             with archive.open(entry) as part:
-                while part.read(1024 * 1024):
-                    pass
+                first = part.read(1024 * 1024)
+                keep = inspector.check_start(entry.filename, first)
+                parse = inspector.parser_for(entry.filename)
+                chunks = itertools.chain([first], iter(lambda: part.read(1024 * 1024), b""))
+                if keep:
+                    inspector.check_package(b"".join(chunks))
+                elif parse:
+                    parse(chunks)
+                else:
+                    for _ in chunks:
+                        pass
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
         raise _damaged(kind) from None
     return kind
@@ -404,6 +626,306 @@ def _reencode_image(data: bytes, kind: FileKind) -> bytes:
         raise _damaged(kind) from None
 
 
+# ---------------------------------------------------------------------------------------------
+# Active content in PDFs
+#
+# A PDF is read the way a reader reads it, token by token: names (/JavaScript, also written
+# /J#61vaScript), strings and comments are told apart, each stream is skipped by its /Length, and
+# object streams (objects stored compressed inside a stream, as WeasyPrint and Word write them) are
+# decompressed, within PDF_MAX_INFLATED_BYTES for the whole file, and read object by object from the
+# offsets a reader uses. What cannot be read that way (an object stream in another compression, an
+# object hidden inside a string, comment or another stream, where only a reader jumping to its offset
+# would find it) is refused, not guessed at. So are encrypted PDFs (their object streams cannot be
+# read), and an /OpenAction other than "open at this page" (a destination or a GoTo action).
+
+PDF_MAX_INFLATED_BYTES = 64 * 1024 * 1024
+
+_PDF_TOKEN = re.compile(
+    rb"[\x00\t\n\x0c\r ]*(?:(?P<comment>%[^\r\n]*)|(?P<string>\()|(?P<open><<)|(?P<close>>>)|(?P<hex><[^<>]*>)"
+    rb"|(?P<name>/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*)|(?P<word>[^\x00\t\n\x0c\r ()<>\[\]{}/%]+)|(?P<other>[()<>\[\]{}]))"
+)
+_PDF_STRING_PART = re.compile(rb"\\.|[()]", re.DOTALL)
+_PDF_HASH = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_OBJECT = re.compile(
+    rb"(?<![0-9])[0-9]+[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+_PDF_ENDSTREAM = re.compile(rb"[\x00\t\n\x0c\r ]*endstream")
+_PDF_ARRAY_NEXT = re.compile(rb"[\x00\t\n\x0c\r ]*\[")
+_PDF_REFERENCE_NEXT = re.compile(
+    rb"[\x00\t\n\x0c\r ]*([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+_PDF_INTEGER = re.compile(rb"[\x00\t\n\x0c\r ]*([0-9]+)")
+
+# Names that make a PDF do something by itself, or carry another file: what they are, in words.
+_PDF_ACTIVE = {
+    b"JavaScript": "scripts",
+    b"JS": "scripts",
+    b"XFA": "a form with scripts",
+    b"AA": "actions that run by themselves",
+    b"OpenAction": "actions that run by themselves",
+    b"Launch": "an action that starts other programs",
+    b"EmbeddedFile": "files hidden inside it",
+    b"EmbeddedFiles": "files hidden inside it",
+    b"FileAttachment": "files hidden inside it",
+    b"RichMedia": "embedded media that can run programs",
+    b"Rendition": "embedded media that can run programs",
+    b"SubmitForm": "a form that sends information elsewhere",
+    b"ImportData": "a form that reads in other files",
+    b"GoToR": "links that open other files",
+    b"GoToE": "links that open other files",
+}
+
+
+class _PdfUnreadable(Exception):
+    pass
+
+
+def _pdf_refused(name: bytes) -> ValidationError:
+    if name == b"Encrypt":
+        return ValidationError(
+            "The PDF is protected (encrypted), so Involve cannot check what is inside it. "
+            "Save a copy without the protection and upload that",
+            code="encrypted",
+        )
+    return ValidationError(
+        f"The PDF contains {_PDF_ACTIVE[name]}, which is not safe to keep. "
+        "Print or save it again as a new PDF and upload the new copy",
+        code="active",
+    )
+
+
+def _pdf_tokens(buf: bytes, start: int = 0, end: int | None = None, *, cut_ok: bool = False):
+    """(kind, value, start, end) for each token of buf[start:end]; names come decoded, without the slash.
+
+    With cut_ok, a string still open at `end` ends there (an object inside an object stream is read from
+    its own offset, and may lie inside the string of the object before it)."""
+    end = len(buf) if end is None else end
+    pos = start
+    while (m := _PDF_TOKEN.match(buf, pos, end)) is not None:
+        kind = m.lastgroup
+        first = m.start(kind)
+        pos = m.end()
+        value = None
+        if kind == "string":
+            depth = 1
+            while depth:
+                part = _PDF_STRING_PART.search(buf, pos, end)
+                if part is None:
+                    if not cut_ok:
+                        raise _PdfUnreadable
+                    pos = end
+                    break
+                depth += 1 if part.group() == b"(" else -1 if part.group() == b")" else 0
+                pos = part.end()
+        elif kind == "name":
+            value = _PDF_HASH.sub(lambda h: bytes([int(h.group(1), 16)]), buf[first + 1 : pos])
+        elif kind in ("word", "other"):
+            value = buf[first:pos]
+        start = yield kind, value, first, pos
+        if start is not None:  # the caller skipped a stream's data
+            pos = start
+            yield None
+    if buf[pos:end].strip(b"\x00\t\n\x0c\r "):
+        raise _PdfUnreadable
+
+
+class _PdfScan:
+    """What one PDF's check has found so far."""
+
+    def __init__(self):
+        self.inflate_left = PDF_MAX_INFLATED_BYTES
+        self.open_at = set()  # objects an /OpenAction refers to: each must turn out to be harmless
+        self.places = {}  # object number → [(buffer, start, end)] for every definition of it seen
+
+    def defined(self, number: int, buf: bytes, start: int, end: int):
+        self.places.setdefault(number, []).append((buf, start, end))
+
+    def name(self, name: bytes, buf: bytes, after: int):
+        if name == b"OpenAction":
+            # The page to open at runs nothing: a destination ([page /Fit]) or a GoTo action, given in
+            # place or by reference, as LibreOffice and LaTeX write. Anything else is refused.
+            if reference := _PDF_REFERENCE_NEXT.match(buf, after):
+                self.open_at.add(int(reference.group(1)))
+                return
+            if _pdf_goes_to_a_page(buf, after, len(buf)):
+                return
+        if name in _PDF_ACTIVE or name == b"Encrypt":
+            raise _pdf_refused(name)
+
+    def finish(self):
+        for number in self.open_at:
+            places = self.places.get(number)
+            if not places or not all(_pdf_goes_to_a_page(*place) for place in places):
+                raise _pdf_refused(b"OpenAction")
+
+
+def _pdf_goes_to_a_page(buf: bytes, start: int, end: int) -> bool:
+    """Whether the object at `start` is a destination (an array) or a GoTo action with nothing after it."""
+    tokens, depth = [], 0
+    for kind, value, _, _ in _pdf_tokens(buf, start, end, cut_ok=True):
+        if kind == "comment":
+            continue
+        if not tokens and (kind, value) == ("other", b"["):
+            return True
+        if not tokens and kind != "open":
+            return False
+        tokens.append((kind, value))
+        depth += 1 if kind == "open" else -1 if kind == "close" else 0
+        if depth == 0:
+            entries = _pdf_dictionary(tokens)
+            return entries.get(b"S") == [("name", b"GoTo")] and b"Next" not in entries
+    return False
+
+
+def _pdf_dictionary(tokens) -> dict:
+    """The top-level entries of a dictionary, from its tokens (<< to >>): {name: [value tokens]}."""
+    entries, i = {}, 1
+    while i < len(tokens) - 1:
+        kind, key = tokens[i]
+        if kind != "name" or key in entries:
+            raise _PdfUnreadable
+        j, depth = i + 1, 0
+        while True:
+            kind, value = tokens[j]
+            if kind == "open" or value == b"[":
+                depth += 1
+            elif kind == "close" or value == b"]":
+                depth -= 1
+            j += 1
+            if depth <= 0:
+                break
+        if depth == 0 and j + 1 < len(tokens) and tokens[j][0] == "word" and tokens[j + 1] == ("word", b"R"):
+            j += 2  # an indirect reference: 12 0 R
+        entries[key] = tokens[i + 1 : j]
+        i = j
+    return entries
+
+
+def _pdf_int(tokens) -> int | None:
+    if tokens and len(tokens) == 1 and tokens[0][0] == "word" and tokens[0][1].isdigit():
+        return int(tokens[0][1])
+    return None
+
+
+def _pdf_object_stream(content: bytes, entries: dict, scan: _PdfScan):
+    """Read each object of an object stream from the offset its header gives (as readers do)."""
+    declared = entries.get(b"Type") == [("name", b"ObjStm")] or b"First" in entries
+    if not declared and content[36:40] == b"acsp":
+        return  # an ICC colour profile, which has /N too, and is not an object stream for any reader
+    count, first = _pdf_int(entries.get(b"N")), _pdf_int(entries.get(b"First", [("word", b"0")]))
+    if count is None or first is None:
+        raise _PdfUnreadable
+    offsets, pos = [], 0
+    for _ in range(2 * count):
+        m = _PDF_INTEGER.match(content, pos)
+        if m is None:
+            if declared:
+                raise _PdfUnreadable
+            return  # no object stream header: not an object stream for any reader
+        offsets.append(int(m.group(1)))
+        pos = m.end()
+    numbers = {}
+    for number, offset in zip(offsets[::2], offsets[1::2], strict=True):
+        numbers.setdefault(first + offset, []).append(number)
+    starts = sorted(numbers)
+    if starts and starts[-1] > len(content):
+        raise _PdfUnreadable
+    for here, there in zip(starts, [*starts[1:], len(content)], strict=True):
+        first_token = None
+        for kind, value, _, end in _pdf_tokens(content, here, there, cut_ok=True):
+            if first_token is None and kind != "comment":
+                first_token = (kind, value)
+                for number in numbers[here]:
+                    scan.defined(number, content, here, there)
+            if kind == "name":
+                scan.name(value, content, end)
+            elif kind == "word" and value == b"stream":
+                raise _PdfUnreadable
+
+
+def _pdf_stream(data: bytes, pos: int, entries: dict, scan: _PdfScan) -> int:
+    """Skip one stream's data (checking inside it if it holds objects); gives where reading goes on."""
+    if data.startswith(b"\r\n", pos):
+        pos += 2
+    elif data[pos : pos + 1] in (b"\n", b"\r"):
+        pos += 1
+    length = _pdf_int(entries.get(b"Length"))
+    stop = after = None
+    if length is not None and (m := _PDF_ENDSTREAM.match(data, pos + length)):
+        stop, after = pos + length, m.end()
+    else:
+        # An indirect /Length (12 0 R, as LibreOffice writes) or a wrong one: the first endstream. If
+        # that is early, what follows is read as PDF and anything hidden there is found or refused.
+        stop = data.find(b"endstream", pos)
+        if stop == -1:
+            raise _PdfUnreadable
+        after = stop + len(b"endstream")
+    if _PDF_OBJECT.search(data, pos, stop):
+        raise _PdfUnreadable  # an object inside a stream's data, reachable only by jumping to it
+    if entries.get(b"Type") == [("name", b"ObjStm")] or b"First" in entries or b"N" in entries:
+        filters = entries.get(b"Filter", [])
+        names = [v for k, v in filters if k == "name"]
+        if names not in ([], [b"FlateDecode"]) or b"DecodeParms" in entries:
+            raise _PdfUnreadable
+        content = data[pos:stop]
+        if names:
+            inflater = zlib.decompressobj()
+            try:
+                content = inflater.decompress(content, scan.inflate_left + 1)
+            except zlib.error:
+                raise _PdfUnreadable from None
+            if len(content) > scan.inflate_left:
+                raise _PdfUnreadable
+            scan.inflate_left -= len(content)
+        _pdf_object_stream(content, entries, scan)
+    return after
+
+
+def _check_pdf(data: bytes):
+    """Refuse a PDF that can run scripts or actions, or carries files, or that cannot be read to tell."""
+    scan = _PdfScan()
+    tokens = _pdf_tokens(data)
+    depth, current, last_dictionary = 0, None, None
+    recent = [None, None, None]  # the last three tokens, to see "12 0 obj" and what follows it
+    try:
+        for kind, value, start, end in tokens:
+            if kind in ("string", "comment", "hex") and _PDF_OBJECT.search(data, start, end):
+                raise _PdfUnreadable  # an object inside a string or comment, found only by its offset
+            if kind == "name":
+                scan.name(value, data, end)
+            elif kind == "word" and value == b"stream":
+                if last_dictionary is None:
+                    raise _PdfUnreadable
+                tokens.send(_pdf_stream(data, end, _pdf_dictionary(last_dictionary), scan))
+                last_dictionary = None
+                continue
+            if kind == "comment":
+                continue
+            if recent[2] == ("word", b"obj") and recent[0] and recent[0][0] == "word" and recent[0][1].isdigit():
+                scan.defined(int(recent[0][1]), data, start, len(data))
+            recent = [*recent[1:], (kind, value)]
+            if kind == "open":
+                depth += 1
+                if depth == 1:
+                    current = []
+            if depth:
+                current.append((kind, value))
+            last_dictionary = None
+            if kind == "close":
+                if depth == 0:
+                    raise _PdfUnreadable
+                depth -= 1
+                if depth == 0:
+                    last_dictionary = current
+        scan.finish()
+    except (_PdfUnreadable, IndexError):
+        raise ValidationError(
+            "Involve cannot check what is inside this PDF, so it cannot keep it. "
+            "Print or save it again as a new PDF and upload the new copy",
+            code="unchecked",
+        ) from None
+
+
 def _sniff(data: bytes, kinds) -> tuple[str, FileKind | None]:
     """(libmagic's MIME type, the allowed kind the content is, if any). Binary kinds only."""
     mime = magic.from_buffer(data[: 256 * 1024], mime=True)
@@ -437,7 +959,15 @@ def check_upload(file, *, kinds=ALL_KINDS, max_bytes: int | None = None) -> Chec
     Returns a CheckedFile to store, or raises ValidationError with a message a person understands.
     """
     max_bytes = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
-    original_name = sanitise_filename(getattr(file, "name", "") or "")
+    given_name = str(getattr(file, "name", "") or "")
+    if has_bidi_controls(given_name) or has_bidi_controls(html.unescape(given_name)):
+        # Refused rather than cleaned: the name is what people see, and it was made to mislead them.
+        raise ValidationError(
+            "The file's name contains hidden characters that change the direction of text, which can "
+            "disguise what kind of file it is. Rename the file and upload it again",
+            code="name",
+        )
+    original_name = sanitise_filename(given_name)
     data = _read(file, max_bytes)
     if not data:
         raise ValidationError("The selected file is empty", code="empty")
@@ -485,6 +1015,8 @@ def check_upload(file, *, kinds=ALL_KINDS, max_bytes: int | None = None) -> Chec
                 f"Save it again as {kind.article} and upload the new copy",
                 code="polyglot",
             )
+    if kind is PDF:
+        _check_pdf(data)
     if kind in (PNG, JPEG):
         data = _reencode_image(data, kind)
 
