@@ -197,3 +197,49 @@ def test_twenty_saves_of_one_revision_one_after_another_keep_the_first(cast, sco
     lost = _count_lost_updates(decision, outcomes)
     scorecard.add(scorecard.LOST_UPDATES, found=lost, checked=len(outcomes))
     assert lost == 0 and decision.title == "Hubs, by 0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_activity_and_its_decision_edited_at_the_same_moment_both_save(cast):
+    """Every audited write takes the audit log's turn (its chain head) before it locks any record, so an
+    activity edit (which then updates its decision's involvement facts) and an edit of that decision,
+    at the same moment, queue one behind the other instead of each holding what the other waits for."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time, so the two cannot cross there")
+    from involve.engagement.models import Activity, Decision
+
+    from ..engagement.factories import make_activity
+
+    decision = make_decision(cast.org_a, title="Hubs")
+    activity = make_activity(cast.org_a, "Listening event", decisions=[decision])
+    failures = []
+    for round_ in range(8):
+        barrier = threading.Barrier(2)
+
+        def edit_activity(n=round_):
+            try:
+                current = Activity.objects.get(pk=activity.pk)
+                barrier.wait(timeout=20)
+                services.activity_update(by=cast.a_contributor, activity=current, title=f"Listening event {n}")
+            except Exception as exc:  # a deadlock is an OperationalError
+                failures.append(f"activity: {type(exc).__name__}: {exc}")
+            finally:
+                connection.close()
+
+        def edit_decision(n=round_):
+            try:
+                current = Decision.objects.get(pk=decision.pk)
+                barrier.wait(timeout=20)
+                services.decision_update(by=cast.a_contributor, decision=current, title=f"Hubs {n}")
+            except Exception as exc:
+                failures.append(f"decision: {type(exc).__name__}: {exc}")
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=edit_activity), threading.Thread(target=edit_decision)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert failures == []
+    assert Decision.objects.get(pk=decision.pk).title == "Hubs 7"

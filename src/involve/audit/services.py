@@ -17,7 +17,7 @@ from django.db import models
 from involve.core import personal_data
 
 from . import registry
-from .models import AuditEvent
+from .models import AuditChainHead, AuditEvent
 
 LABEL_MAX = 255
 
@@ -143,6 +143,18 @@ def not_stored(model) -> set[str]:
         if declared.get(f.name) == personal_data.SPECIAL_CATEGORY
         or (declared.get(f.name) == personal_data.PERSONAL and isinstance(f, models.TextField))
     }
+
+
+def take_turn():
+    """Queue for the audit log now, before locking any record.
+
+    Every audited write holds the log's chain head from its event until it commits. A write that locked a
+    record first and then waited for the head could wait on one that holds the head and wants that record
+    (an activity edit updates its decisions after writing its event): a deadlock on PostgreSQL. Taking the
+    head first, in every write that locks records, keeps one order, head then records. SQLite takes its
+    write lock at BEGIN IMMEDIATE, so there this only reads one row.
+    """
+    AuditChainHead.objects.select_for_update().get_or_create(pk=AuditChainHead.ONLY)
 
 
 def record(*, action, by=None, organisation=None, target=None, old=None, new=None, target_label=None):

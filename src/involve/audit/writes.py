@@ -23,6 +23,7 @@ def lock(instance):
     """The stored row, re-read under a row lock, so old values are what was stored and not what a
     form set on the instance. A row deleted meanwhile is RecordGone, not a 500."""
     model = type(instance)
+    audit.take_turn()
     try:
         return model.objects.select_for_update().get(pk=instance.pk)
     except ObjectDoesNotExist:

@@ -189,6 +189,7 @@ def evidence_downloaded(*, by, evidence) -> None:
 @transaction.atomic
 def evidence_delete(*, by, evidence) -> None:
     """Remove a piece of evidence; its file is deleted once the removal has committed."""
+    audit.take_turn()
     evidence = (
         Evidence.objects.select_for_update(of=("self",)).select_related("decision", "activity").get(pk=evidence.pk)
     )
