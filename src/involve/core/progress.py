@@ -40,7 +40,7 @@ class Progress:
                 finished_at=timezone.now(),
             )
             return False
-        if self.run.status != TaskRun.Status.DONE:
+        if self.run.status not in (TaskRun.Status.DONE, TaskRun.Status.FAILED):
             self._save(status=TaskRun.Status.DONE, finished_at=timezone.now())
         return False
 
@@ -54,6 +54,10 @@ class Progress:
 
     def advance(self, done, message=""):
         self._save(done=done, message=message)
+
+    def fail(self, message: str):
+        """End the task as failed with a message for people (a limit it hit, and what to do instead)."""
+        self._save(status=TaskRun.Status.FAILED, message=message[:500], finished_at=timezone.now())
 
     def finish_with_file(self, content: bytes, download_name: str):
         # Random storage name: the download name the person sees is never used as a path.

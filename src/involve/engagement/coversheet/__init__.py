@@ -6,6 +6,8 @@
 - docx.py: the Word document (A4, en-GB, real headings, repeating table headers, core properties).
 - forms.py, services.py, views.py: the board paper details form, board_paper_save() with its
   audit event, and the page, download and form views.
+- limits.py, tasks.py: a long sheet's files are made by a background task in a child process with
+  a time and a memory limit; every file made is kept until the record changes.
 
 User text is never markup: the HTML and PDF go through Jinja2's autoescaping, and the DOCX gets
 plain text runs. Characters that XML cannot hold (control characters) are dropped on the way in.

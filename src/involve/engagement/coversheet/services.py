@@ -6,12 +6,21 @@ what changed), through involve.audit.writes like every other service. Saving wit
 nothing and records nothing; each real change adds one to the record's revision, and a form opened
 at an older revision gets StaleEdit instead of overwriting someone else's save. Only the fields in
 BOARD_PAPER_FIELDS can be set; the organisation is always the decision's own.
+
+cover_sheet_render_start() starts a long cover sheet's file in the background (tasks.py), at most
+RENDERS_PER_PERSON at once for one person.
 """
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from involve.audit import writes
+from involve.core.models import TaskRun
+from involve.core.progress import task_run_start
+from involve.organisations.models import User
 
 from ..models import BoardPaper, Decision
 
@@ -94,4 +103,51 @@ def board_paper_save(*, by, decision, revision=None, **fields) -> BoardPaper:
         version=revision,
         label=_label(decision),
         validate=_check,
+    )
+
+
+# Cover sheets being made in the background at once for one person; a crashed worker's run stops
+# counting after STUCK_AFTER, so it cannot block them for ever.
+RENDERS_PER_PERSON = 2
+STUCK_AFTER = datetime.timedelta(hours=1)
+TASK_KINDS = {"pdf": "cover_sheet_pdf", "docx": "cover_sheet_docx"}
+
+
+class TooManyRenders(Exception):
+    def __init__(self, runs):
+        super().__init__(len(runs))
+        self.runs = runs  # the person's runs still waiting or in progress
+
+
+def renders_in_progress(by):
+    return TaskRun.objects.filter(
+        requested_by=by,
+        kind__in=TASK_KINDS.values(),
+        status__in=[TaskRun.Status.QUEUED, TaskRun.Status.RUNNING],
+        created_at__gte=timezone.now() - STUCK_AFTER,
+    )
+
+
+@transaction.atomic
+def cover_sheet_render_start(*, by, organisation, decision, fmt) -> TaskRun:
+    """Start making the decision's cover sheet file in the background, as `by` working in `organisation`.
+
+    Raises TooManyRenders when they already have RENDERS_PER_PERSON waiting or in progress.
+    """
+    from .tasks import make_cover_sheet
+
+    # Lock the person's row, so two requests at once cannot both pass the count.
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    runs = list(renders_in_progress(by))
+    if len(runs) >= RENDERS_PER_PERSON:
+        raise TooManyRenders(runs)
+    label = f"Cover sheet {'PDF' if fmt == 'pdf' else 'Word document'}: {decision.title}"
+    return task_run_start(
+        organisation=organisation,
+        by=by,
+        kind=TASK_KINDS[fmt],
+        label=label[:200],
+        task=make_cover_sheet,
+        decision_id=decision.pk,
+        fmt=fmt,
     )

@@ -3,9 +3,14 @@
 Reading needs view rights on the decision (a region reads the ICBs below it); the details form
 needs edit rights in the decision's own organisation: get_decision_for_user answers 404 for
 another organisation's decision and 403 for one the person may read but not change.
+
+A download is drawn in the request when the sheet is small; a large one (limits.is_large) is made
+by a background task after the person asks with a button, and its progress page is the task's own
+(site: only the person who asked sees it). Either way a file made once is served from the cache
+until the record changes.
 """
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -15,39 +20,74 @@ from involve.organisations.permissions import Action
 
 from ..access import get_decision_for_user
 from ..models import BoardPaper
+from . import limits
 from .build import build_cover_sheet
-from .docx import render_docx
 from .forms import BoardPaperForm
-from .pdf import render_pdf
-from .services import board_paper_save
+from .services import RENDERS_PER_PERSON, TooManyRenders, board_paper_save, cover_sheet_render_start
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+def _downloads(sheet):
+    """For each format: its link, and whether it must be made in the background first (a button)."""
+    return [
+        {
+            "fmt": fmt,
+            "name": name,
+            "url": reverse(f"engagement:cover_sheet_{fmt}", args=[sheet.decision_id]),
+            "background": limits.is_large(sheet, fmt) and not limits.is_cached(sheet, fmt),
+        }
+        for fmt, (_, name) in limits.FORMATS.items()
+    ]
 
 
 @require_http_methods(["GET", "HEAD"])
 def cover_sheet(request, pk):
     decision = get_decision_for_user(request.access, pk)
+    sheet = build_cover_sheet(decision)
     return render(
         request,
         "engagement/documents/cover_sheet.html",
         {
-            "sheet": build_cover_sheet(decision),
+            "sheet": sheet,
             "decision": decision,
+            "downloads": _downloads(sheet),
             "can_edit": request.access.can_change(decision.organisation_id, Action.EDIT),
         },
     )
 
 
-@require_http_methods(["GET", "HEAD"])
+def _cover_sheet_file(request, pk, fmt):
+    """GET: the file, from the cache or drawn now; for a large sheet not made yet, a page offering to make it.
+    POST: start making a large sheet's file in the background, and show its progress."""
+    decision = get_decision_for_user(request.access, pk)
+    sheet = build_cover_sheet(decision)
+    content_type, name = limits.FORMATS[fmt]
+    large = limits.is_large(sheet, fmt)
+    if request.method == "POST":
+        if not large or limits.is_cached(sheet, fmt):
+            return redirect(request.path)
+        try:
+            run = cover_sheet_render_start(
+                by=request.user, organisation=request.access.organisation, decision=decision, fmt=fmt
+            )
+        except TooManyRenders as busy:
+            context = {"sheet": sheet, "runs": busy.runs, "limit": RENDERS_PER_PERSON}
+            return render(request, "engagement/documents/cover_sheet_busy.html", context, status=429)
+        return redirect("task_run", pk=run.pk)
+    content = limits.cached(sheet, fmt) if large else limits.file_in_request(sheet, fmt)
+    if content is None:
+        context = {"sheet": sheet, "fmt": fmt, "name": name, "action": request.path}
+        return render(request, "engagement/documents/cover_sheet_large.html", context)
+    return download_response(content, f"{sheet.filename_stem}.{fmt}", content_type)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def cover_sheet_pdf(request, pk):
-    sheet = build_cover_sheet(get_decision_for_user(request.access, pk))
-    return download_response(render_pdf(sheet), f"{sheet.filename_stem}.pdf", "application/pdf")
+    return _cover_sheet_file(request, pk, "pdf")
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cover_sheet_docx(request, pk):
-    sheet = build_cover_sheet(get_decision_for_user(request.access, pk))
-    return download_response(render_docx(sheet), f"{sheet.filename_stem}.docx", DOCX_TYPE)
+    return _cover_sheet_file(request, pk, "docx")
 
 
 @require_http_methods(["GET", "POST"])
