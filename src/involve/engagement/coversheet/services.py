@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from involve.audit import services as audit
 from involve.audit import writes
 from involve.core.models import TaskRun
 from involve.core.progress import task_run_start
@@ -85,7 +86,9 @@ def _label(decision) -> str:
 def board_paper_save(*, by, decision, revision=None, **fields) -> BoardPaper:
     """Create or change the decision's board paper details. `revision` is the one the form was opened at."""
     writes.only(BOARD_PAPER_FIELDS, fields)
-    # Lock the decision, so two people saving at once cannot both create its one board paper.
+    # Lock the decision, so two people saving at once cannot both create its one board paper; the audit
+    # log's turn first, as every audited write (audit.services.take_turn).
+    audit.take_turn()
     decision = Decision.objects.select_for_update().select_related("organisation").get(pk=decision.pk)
     paper = BoardPaper.objects.filter(decision=decision).first()
     if paper is None:
