@@ -5,10 +5,13 @@ import datetime
 
 from django import forms
 from django.core import validators
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import pretty_name
 
 # The largest whole number every database we support stores in an integer column.
 MAX_INTEGER = 2_147_483_647
+# The widest id any of our tables has (a 64-bit primary key).
+MAX_ID = 2**63 - 1
 
 
 class NHSDateWidget(forms.MultiWidget):
@@ -57,10 +60,11 @@ class NHSDateField(forms.Field):
         label = self.label or "Date"
         if not all(parts):
             raise forms.ValidationError(self.error_messages["incomplete"] % {"label": label}, code="incomplete")
-        try:
-            day, month, year = (int(p) for p in parts)
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"] % {"label": label}, code="invalid") from None
+        # Only the digits 0–9, and few of them: int() also reads "٣" and "1_000", and a 20-digit day
+        # overflows datetime.date() (OverflowError, not ValueError).
+        if not all(str(p).isascii() and str(p).isdecimal() and len(str(p)) <= 4 for p in parts):
+            raise forms.ValidationError(self.error_messages["invalid"] % {"label": label}, code="invalid")
+        day, month, year = (int(p) for p in parts)
         if len(str(parts[2])) != 4:
             raise forms.ValidationError(self.error_messages["year"], code="year")
         try:
@@ -83,6 +87,26 @@ def _one_line(label):
             raise forms.ValidationError(f"{label} must be on one line", code="one_line")
 
     return validate
+
+
+def _ids_in_range(field):
+    """A "choose several" question looks up every id ticked at once (pk IN …), where SQLite answers an
+    id wider than 64 bits with OverflowError instead of no rows: refuse one as not an option first."""
+    clean = field.clean
+
+    def clean_ids(value):
+        for item in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(item)
+            except (TypeError, ValueError):
+                continue  # Django refuses it as not an id
+            if not -MAX_ID <= number <= MAX_ID:
+                raise forms.ValidationError(
+                    field.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return clean(value)
+
+    return clean_ids
 
 
 def _lower_first(text):
@@ -149,6 +173,8 @@ def humanise_errors(form):
         if isinstance(field, forms.IntegerField) and field.max_value is None:
             field.max_value = MAX_INTEGER
             field.validators.append(validators.MaxValueValidator(MAX_INTEGER))
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            field.clean = _ids_in_range(field)
         if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.Textarea | forms.HiddenInput):
             # A line break in a name or a title ends up in email headers and file names.
             field.validators.append(_one_line(label))
@@ -160,6 +186,19 @@ class HumanErrorsMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         humanise_errors(self)
+
+    def add_error(self, field, error):
+        # A model rule about a field this form does not show (an activity's feedback date, when its
+        # start date moves) is shown at the top of the form; Django would raise ValueError, a 500.
+        if field is None and isinstance(error, forms.ValidationError) and hasattr(error, "error_dict"):
+            error = error.error_dict
+        if field is None and isinstance(error, dict):
+            placed = {}
+            for name, errors in error.items():
+                key = name if name in self.fields else NON_FIELD_ERRORS
+                placed.setdefault(key, []).extend(errors if isinstance(errors, list) else [errors])
+            error = placed
+        super().add_error(field, error)
 
 
 class Form(HumanErrorsMixin, forms.Form):
@@ -243,3 +282,26 @@ def error_list(form) -> list[dict]:
         for e in bf.errors:
             items.append({"text": e, "href": f"#{field_id(bf)}"})
     return items
+
+
+# Unicode's bidirectional controls: invisible, they reverse or reorder the text after them, so that
+# "invoice\u202efdp.exe" shows as "invoiceexe.pdf" and a link can show one address and lead to
+# another. Nobody types them into a web address or a file name on purpose.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_bidi_controls(text) -> bool:
+    return not BIDI_CONTROLS.isdisjoint(str(text or ""))
+
+
+def no_bidi_controls(value):
+    """Validator for a link someone enters: no direction controls, typed or %-encoded (%E2%80%AE)."""
+    from urllib.parse import unquote
+
+    text = str(value or "")
+    if has_bidi_controls(text) or has_bidi_controls(unquote(text, errors="replace")):
+        raise forms.ValidationError(
+            "The web address contains hidden characters that change the direction of text. "
+            "Type the address instead of copying and pasting it",
+            code="bidi",
+        )

@@ -323,7 +323,9 @@ class FeedbackForm(core_forms.ModelForm):
 
 
 class PartnerForm(_OrganisationForm):
-    website = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    website = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", validators=[core_forms.no_bidi_controls]
+    )
 
     class Meta:
         model = VCSEPartner
@@ -334,7 +336,13 @@ class PartnerForm(_OrganisationForm):
 class TermsForm(_OrganisationForm):
     agreed_on = NHSDateField(label="Agreed on")
     review_on = NHSDateField(label="Review due", required=False)
-    document_url = forms.URLField(label="Link to the document", required=False, max_length=500, assume_scheme="https")
+    document_url = forms.URLField(
+        label="Link to the document",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[core_forms.no_bidi_controls],
+    )
 
     class Meta:
         model = TermsOfEngagement

@@ -52,6 +52,7 @@ class EvidenceLinkForm(_EvidenceForm):
         label="Web address",
         max_length=2000,
         help_text="It must start with https://, for example https://www.example.nhs.uk/report",
+        validators=[core_forms.no_bidi_controls],
     )
     field_order = ["title", "url", "dated", "description"]
 
