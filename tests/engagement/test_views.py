@@ -386,3 +386,25 @@ def test_a_linked_duty_no_longer_in_force_is_shown_and_must_be_unticked(cast, le
     assert list(decision.duties.all()) == [icb_duty]
     assert lead.post(url, answers).status_code == 302
     assert list(decision.duties.all()) == []
+
+
+def test_moving_an_activity_to_start_after_its_feedback_is_refused_with_a_message(cast, lead):
+    # Issue 8 item 5: the rule that feedback comes after the start is the model's, on a field the
+    # activity form does not show, so it comes back as an error at the top of the form, not a 500.
+    from ..project.test_forms import as_submitted, database_state, main_form
+
+    activity = make_activity(
+        cast.org_a, starts_on=days(-30), state="done", feedback_what="What we heard", feedback_given_on=days(-20)
+    )
+    url = reverse("engagement:activity_edit", args=[activity.pk])
+    data = {**as_submitted(main_form(lead.get(url).content.decode())), **date("starts_on", days(-10))}
+    before = database_state()
+    response = lead.post(url, data)
+    assert response.status_code == 400
+    assert "Feedback can only be given once the activity has started" in response.content.decode()
+    assert database_state() == before
+    # Likewise back to "planned" once feedback is recorded (the feedback is on another form).
+    response = lead.post(url, {**data, **date("starts_on", days(-30)), "state": ["planned"]})
+    assert response.status_code == 400
+    assert "can be recorded only once the activity has taken place" in response.content.decode()
+    assert database_state() == before

@@ -2,10 +2,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
+from django.urls import reverse
 
 from involve.audit.models import AuditEvent
 from involve.organisations import services
-from involve.organisations.models import Membership, Organisation, Role, Succession
+from involve.organisations.models import Membership, Organisation, Role, Succession, User
 
 from ..factories import make_member, make_organisation
 
@@ -137,6 +139,48 @@ def test_inviting_an_existing_person_adds_a_membership(cast, rf, mailoutbox):
         cast.org_a.pk,
         cast.org_b.pk,
     }
+
+
+class MailServerDown(BaseEmailBackend):
+    """An email backend whose server cannot be reached (settings.EMAIL_BACKEND in the test below)."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+@pytest.mark.parametrize("email", ["new.person@example.nhs.uk", "b.viewer@example.nhs.uk"])
+def test_an_invitation_that_cannot_be_emailed_leaves_nothing_behind(
+    cast, client_for, settings, django_capture_on_commit_callbacks, email
+):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    client = client_for(cast.a_administrator)
+    people, memberships, events = User.objects.count(), Membership.objects.count(), AuditEvent.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        response = client.post(reverse("organisations:invite"), {"email": email, "role": Role.CONTRIBUTOR})
+    assert response.status_code == 400
+    assert "The invitation email could not be sent, so no one has been added" in response.content.decode()
+    assert not after_commit  # no email left to send later either
+    assert (User.objects.count(), Membership.objects.count(), AuditEvent.objects.count()) == (
+        people,
+        memberships,
+        events,
+    )
+
+
+def test_a_line_break_in_an_organisation_name_does_not_stop_an_invitation(cast, rf, mailoutbox):
+    # The forms refuse line breaks in names (tests/project/test_forms.py), but one already stored must not
+    # reach the Subject header either.
+    Organisation.objects.filter(pk=cast.org_a.pk).update(name="NHS Alpha ICB\r\nBcc: x@example.com")
+    cast.org_a.refresh_from_db()
+    services.member_invite(
+        by=cast.a_administrator,
+        links=services.invitation_links(rf.get("/")),
+        organisation=cast.org_a,
+        email="new.person@example.nhs.uk",
+        role=Role.VIEWER,
+    )
+    assert mailoutbox[0].subject == "You have been invited to NHS Alpha ICB Bcc: x@example.com on Involve"
+    assert mailoutbox[0].to == ["new.person@example.nhs.uk"] and not mailoutbox[0].bcc
 
 
 XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']

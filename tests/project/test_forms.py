@@ -21,6 +21,7 @@ from django import forms as django_forms
 from django.apps import apps
 from django.core import validators
 from django.db import models
+from django.urls import reverse
 
 from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
@@ -419,6 +420,51 @@ def test_no_django_default_message_on_any_form(rich, world):
             assert database_state() == before, (name, label)
 
 
+HEADER_INJECTION = "a\r\nBcc: x@example.com"
+SINGLE_LINE_INPUTS = ("text", "email", "url", "search", "tel")
+
+
+def test_no_single_line_field_takes_a_line_break(rich, world):
+    # A name or title with a line break ends up in email headers (an invitation's subject) and file names.
+    urls, _ = rich
+    client, found = _form_pages(world, urls)
+    checked = []
+    for name, (url, _) in sorted(found.items()):
+        form = main_form(client.get(url).content.decode())
+        single_line = [
+            c["name"]
+            for c in form["controls"]
+            if c["tag"] == "input"
+            and c["type"] in SINGLE_LINE_INPUTS
+            and c["name"]
+            and not c["name"].endswith(("-day", "-month", "-year"))
+        ]
+        if not single_line:
+            continue
+        before = database_state()
+        response = client.post(url, {**as_submitted(form), **{field: [HEADER_INJECTION] for field in single_line}})
+        html = response.content.decode()
+        assert response.status_code == 400, (name, response.status_code)
+        for field in single_line:
+            # The error summary links to the field: the error is the field's own.
+            assert f'href="#id_{field}"' in html, (name, field, _errors(response))
+        assert database_state() == before, name
+        checked += [(name, field) for field in single_line]
+    assert {
+        ("organisations:edit", "name"),
+        ("organisations:add_child", "ods_code"),
+        ("organisations:invite", "first_name"),
+        ("organisations:invite", "last_name"),
+        ("engagement:decision_edit", "title"),
+        ("engagement:partner_add", "name"),
+    } <= set(checked)
+
+
+def test_the_audit_filter_refuses_a_line_break(cast, client_for):
+    html = client_for(cast.a_administrator).get(reverse("audit:list"), {"actor": HEADER_INJECTION}).content.decode()
+    assert "must be on one line" in html
+
+
 def test_every_text_field_has_a_length_limit():
     unlimited = [
         f"{model._meta.label}.{field.name}"
@@ -465,3 +511,57 @@ def test_the_decision_model_keeps_its_dated_rules():
     assert "scrutiny_consulted_on" in caught.value.message_dict
     assert eng.not_in_future(factories.days(1), "It") == "It cannot be in the future"
     assert eng.not_in_future(factories.TODAY, "It") is None
+
+
+def test_saving_a_record_deleted_meanwhile_is_a_page_not_a_500(rich, world):
+    # Issue 8 item 5: for every edit form, the record is deleted while the person edits it, either
+    # just before the save takes its lock (they get the page that shows what they typed) or before they
+    # press Save.
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from involve.audit import writes
+
+    urls, _ = rich
+    _, found = _form_pages(world, urls)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.walker)
+    real_lock, checked = writes.lock, []
+
+    def delete(instance):
+        # As another person's committed delete looks to this transaction; no cascades or protection.
+        table, pk = instance._meta.db_table, instance._meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE {pk} = %s", [instance.pk])  # noqa: S608
+
+    for name, (url, _) in sorted(found.items()):
+        if FORMS.get(name) != EDIT:
+            continue
+        data = as_submitted(main_form(client.get(url).content.decode()))
+        locked = []
+
+        def deleted_meanwhile(instance):
+            if not locked:
+                locked.append(instance)
+                delete(instance)
+            return real_lock(instance)
+
+        writes.lock = deleted_meanwhile
+        try:
+            with transaction.atomic():
+                response = client.post(url, data)
+                transaction.set_rollback(True)
+        finally:
+            writes.lock = real_lock
+        assert locked, f"{name}: the save did not lock its record"
+        assert response.status_code == 404, (name, response.status_code)
+        assert "This record has been deleted" in response.content.decode(), name
+        with transaction.atomic():
+            delete(locked[0])
+            response = client.post(url, data)
+            transaction.set_rollback(True)
+        # Page not found, or saved afresh where the record locked is a part of the page's record (a
+        # decision's cover sheet details are made again).
+        assert response.status_code in (302, 404), (name, "deleted before saving", response.status_code)
+        checked.append(name)
+    assert len(checked) == sum(kind == EDIT for kind in FORMS.values())

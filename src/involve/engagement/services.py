@@ -125,6 +125,7 @@ def refresh_involvement(decision_ids):
     its decisions or evidence calls it, in its own transaction, for the decisions before and after."""
     ids = set(decision_ids)
     if ids:
+        audit.take_turn()  # before the decisions' rows, as every audited write (audit.services.take_turn)
         Decision.objects.filter(pk__in=ids).update(**involvement_facts())
         _correct_statuses(ids)
 

@@ -1,8 +1,11 @@
 """Changes to organisations, successions and memberships. Each writes its audit event."""
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +19,8 @@ ORGANISATION_FIELDS = ["name", "kind", "ods_code", "parent", "valid_from", "vali
 # What an administrator may change on the organisation's page (moving it in the tree is not offered there).
 ORGANISATION_EDIT_FIELDS = ["name", "kind", "ods_code", "valid_from", "valid_to"]
 MEMBERSHIP_FIELDS = ["role", "equality_data_access"]
+
+logger = logging.getLogger(__name__)
 
 
 def _set_path(org: Organisation):
@@ -107,6 +112,7 @@ def _other_admins(organisation, membership):
     """The organisation's other administrators, locked in one order. Two administrators demoting each
     other at the same moment then queue on the same rows, and the second sees the first's change, so
     an organisation is never left without one (PostgreSQL re-checks the condition after the wait)."""
+    audit.take_turn()  # the audit log's turn first, as every audited write (audit.services.take_turn)
     admins = Membership.objects.select_for_update().filter(organisation_id=organisation.pk, role=Role.ADMINISTRATOR)
     return [m.pk for m in admins.order_by("pk") if m.pk != membership.pk]
 
@@ -133,7 +139,8 @@ def invitation_links(request):
 
 @transaction.atomic
 def member_invite(*, by, links, organisation, email, role, equality_data_access=False, first_name="", last_name=""):
-    """Add someone to an organisation and email them; a new person gets a link to set their password."""
+    """Add someone to an organisation and email them; a new person gets a link to set their password.
+    If the email cannot be sent, nothing is stored and the administrator is told (a ValidationError)."""
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     new_user = user is None
@@ -163,11 +170,18 @@ def member_invite(*, by, links, organisation, email, role, equality_data_access=
         "link": links(user, new_user),
     }
     body = render_to_string("organisations/email/invitation.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(
-            f"You have been invited to {organisation} on Involve", body, settings.DEFAULT_FROM_EMAIL, [email]
-        )
-    )
+    # A line break in a name would end the Subject header (Django then refuses to send at all).
+    subject = " ".join(f"You have been invited to {organisation} on Involve".split())
+    # Sent before the membership is committed, so that a mail server that is down leaves no membership
+    # behind that nobody was told about: the administrator sees the error and can simply try again.
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except (smtplib.SMTPException, OSError, BadHeaderError):
+        logger.exception("The invitation email to a new member could not be sent")
+        raise ValidationError(
+            "The invitation email could not be sent, so no one has been added. Try again later, or ask your "
+            "IT service desk to check Involve's email settings."
+        ) from None
     return membership
 
 

@@ -14,10 +14,15 @@ from .models import Organisation, Role, Succession
 from .permissions import Action
 
 
+def _search(request):
+    # PostgreSQL refuses a NUL character in any text it is sent, so a search with one would be a 500.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:200]
+
+
 def organisation_list(request):
     access = request.access
     access.require(Action.VIEW)
-    query, kind = request.GET.get("q", "").strip()[:200], request.GET.get("kind", "")
+    query, kind = _search(request), request.GET.get("kind", "")
     page = paginate(request, selectors.organisation_list(access=access, query=query, kind=kind))
     return render(
         request,
@@ -126,7 +131,7 @@ def switch(request):
 def member_list(request):
     access = request.access
     access.require(Action.MANAGE_MEMBERS)
-    query, role = request.GET.get("q", "").strip()[:200], request.GET.get("role", "")
+    query, role = _search(request), request.GET.get("role", "")
     page = paginate(request, selectors.member_list(access=access, query=query, role=role))
     return render(
         request,
