@@ -26,7 +26,7 @@ def test_a_list_export_is_recorded_with_its_filters_but_not_the_search_typed(cas
     assert event.actor_id == cast.a_viewer.pk
     assert event.organisation_id == cast.org_a.pk
     assert event.target_label.endswith(".csv")
-    assert event.new["query"] == {"q": NOT_STORED, "status": "draft"}
+    assert event.new["query"] == {"search": NOT_STORED, "status": "draft"}
     assert "Mrs Jones" not in str(event.new)
 
 

@@ -7,7 +7,7 @@ the audit log, in their active organisation so that its administrators see it.
 
 Views that already write a richer event of their own (an evidence download names the evidence) set
 `response.audited = True`, so that nothing is written twice. A free-text search (?q=) is recorded
-as present, never as typed: it may be someone's name, and the log is append-only.
+as present ("search"), never as typed: it may be someone's name, and the log is append-only.
 """
 
 from django.http import QueryDict
@@ -26,7 +26,7 @@ def _query(request) -> dict:
     for key in list(params)[:30]:
         values = params.getlist(key)
         if key == "q":
-            query[key] = services.NOT_STORED
+            query["search"] = services.NOT_STORED
         else:
             query[key[:50]] = ", ".join(values)[:200]
     return query
