@@ -691,7 +691,45 @@ def hostile_office_files() -> dict[str, tuple[str, bytes]]:
             "letter.docx",
             embedded_package(embedded_package(xlsx_bytes()), "word/embeddings/inner.docx"),
         ),
+        "docx with a DDEAUTO field split over two runs": (
+            "letter.docx",
+            docx_with_body(
+                b'<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> DD</w:instrText></w:r>'
+                b'<w:r><w:instrText>EAUTO c:\\windows\\system32\\cmd.exe "/k calc"</w:instrText></w:r>'
+                b'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>x</w:t></w:r>'
+                b'<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+            ),
+        ),
+        "docx with a DDE simple field": (
+            "letter.docx",
+            docx_with_body(
+                b'<w:p><w:fldSimple w:instr=\' DDE "cmd" "/c calc"\'><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>'
+            ),
+        ),
+        "xlsx with a DDE formula": ("figures.xlsx", xlsx_with_formula("=cmd|' /C calc'!A0")),
+        "xlsx with a data connection": (
+            "figures.xlsx",
+            rezip(xlsx_bytes(), {"xl/connections.xml": b'<connections><connection id="1" name="q"/></connections>'}),
+        ),
     }
+
+
+def docx_with_body(xml: bytes) -> bytes:
+    """A Word document with more paragraphs at the start of its body (raw WordprocessingML)."""
+
+    def change(name, body):
+        return body.replace(b"<w:body>", b"<w:body>" + xml, 1) if name == "word/document.xml" else body
+
+    return rezip(docx_bytes(), change=change)
+
+
+def xlsx_with_formula(formula: str) -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = 3
+    workbook.active["B1"] = formula
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def hostile_images() -> dict[str, tuple[str, bytes]]:
@@ -1065,6 +1103,14 @@ def accepted_active_lookalikes() -> dict[str, tuple[str, bytes]]:
             docx_with_hyperlink_and_local_template(),
         ),
         "docx with a chart's workbook": ("report.docx", embedded_package(xlsx_bytes())),
+        "docx with a page-number field and the word DDE in its text": (
+            "report.docx",
+            docx_with_body(
+                b'<w:p><w:r><w:t>The DDE team met twice.</w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                b'<w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+            ),
+        ),
+        "xlsx with formulas, one with a | inside quotes": ("figures.xlsx", xlsx_with_formula('=A1&" | per ward"')),
         "odt with an empty office:scripts and a web link": (
             "minutes.odt",
             odf_with(b'<text:p><text:a xlink:href="https://www.example.nhs.uk/">Report</text:a></text:p>'),

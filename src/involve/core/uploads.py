@@ -18,7 +18,8 @@ What is checked, in order:
    While reading back, what can run or fetch something is refused: macros (VBA; OpenDocument Basic/
    and Scripts/, event listeners, vnd.sun.star.script: links), ActiveX controls, OLE objects, links
    that fetch content when the file opens (TargetMode="External" other than a clickable link; a
-   template on another computer or website) and links to other workbooks. A ZIP inside is refused,
+   template on another computer or website), links to other workbooks and data connections, and DDE
+   (Word's DDE/DDEAUTO fields, Excel's program|topic!item formulas). A ZIP inside is refused,
    except an Office file under …/embeddings/ (a chart's workbook), which is checked like the upload
    itself, with the same limits shared between the two, one level deep.
 6. PDFs that run scripts or actions, or carry other files, are refused (see _check_pdf), as are PDFs
@@ -315,6 +316,7 @@ _ODF_SCRIPT_FOLDER = re.compile(r"(?:^|/)(?:basic|scripts)/", re.IGNORECASE)
 _ACTIVEX_PART = re.compile(r"(?:^|/)activex/", re.IGNORECASE)
 _OLE_PART = re.compile(r"(?:^|/)oleobject[^/]*$", re.IGNORECASE)
 _EXTERNAL_LINKS_PART = re.compile(r"(?:^|/)externallinks/", re.IGNORECASE)
+_CONNECTIONS_PART = re.compile(r"^xl/connections\.xml$", re.IGNORECASE)  # queries of databases and web pages
 _EMBEDDINGS_PART = re.compile(r"^(?:word|xl|ppt)/embeddings/", re.IGNORECASE)
 # Office content types and relationship types that mean code, controls or embedded objects.
 _ACTIVE_CONTENT_TYPES = ("oleobject", "activex", "vbaproject", "macroenabled", "vbadata")
@@ -342,9 +344,10 @@ class _ZipBudget:
         self.expanded = ZIP_MAX_EXPANDED_BYTES
 
 
-def _parse_xml(chunks, on_element, kind: FileKind):
+def _parse_xml(chunks, on_element, kind: FileKind, on_text=None, on_end=None):
     """Feed an XML part to expat, calling on_element(local_name, namespace, {local name: value}) for
-    every element. Entity declarations (billion laughs) are refused; nothing outside is ever fetched."""
+    every element (and on_text(text), on_end(local_name) if given). Entity declarations (billion
+    laughs) are refused; nothing outside is ever fetched."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
@@ -357,6 +360,10 @@ def _parse_xml(chunks, on_element, kind: FileKind):
 
     parser.EntityDeclHandler = entity
     parser.StartElementHandler = start
+    if on_text:
+        parser.CharacterDataHandler = on_text
+    if on_end:
+        parser.EndElementHandler = lambda name: on_end(name.rpartition("}")[2])
     try:
         for chunk in chunks:
             parser.Parse(chunk, False)
@@ -397,6 +404,72 @@ def _check_relationship(attributes):
     )
 
 
+# DDE asks another program for data, and can start it (Word's DDE and DDEAUTO fields, and Excel
+# formulas of the form program|topic!item, such as =cmd|' /C calc'!A0). Word writes a field's code in
+# w:instrText, often split over several runs, or in w:fldSimple's instr; Excel a formula in <f>.
+_DDE_FIELD = re.compile(r"^\s*DDE(?:AUTO)?\b", re.IGNORECASE)
+_DDE_FORMULA = re.compile(r"[A-Za-z0-9_.]+\s*\|")
+_WORD_TEXT_PART = re.compile(
+    r"^word/(?:document|header\d*|footer\d*|footnotes|endnotes|comments|glossary/document)\.xml$", re.IGNORECASE
+)
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_DDE = "a DDE link, which asks another program for data and can start it when the file is opened"
+
+
+class _WordFieldCodes:
+    """Word field codes in one part, each checked for DDE once complete (at the next fldChar)."""
+
+    def __init__(self):
+        self.inside, self.code = False, []
+
+    def element(self, local, namespace, attributes):
+        if local == "fldSimple" and _DDE_FIELD.match(attributes.get("instr", "")):
+            raise _refused(_DDE, "active")
+        if local == "fldChar":
+            self.finish()  # begin, separate or end: the code written so far is one field's
+        elif local == "instrText":
+            self.inside = True
+
+    def characters(self, text):
+        if self.inside:
+            self.code.append(text)
+
+    def end(self, local):
+        if local == "instrText":
+            self.inside = False
+        elif local in _WORD_PART_ROOTS:
+            self.finish()
+
+    def finish(self):
+        code, self.code = "".join(self.code), []
+        if _DDE_FIELD.match(code):
+            raise _refused(_DDE, "active")
+
+
+_WORD_PART_ROOTS = {"document", "hdr", "ftr", "footnotes", "endnotes", "comments", "glossaryDocument"}
+
+
+class _SheetFormulas:
+    """Excel formulas (<f>) in one worksheet, each checked for DDE, text in double quotes left out."""
+
+    def __init__(self):
+        self.inside, self.text = False, []
+
+    def element(self, local, namespace, attributes):
+        if local == "f":
+            self.inside, self.text = True, []
+
+    def characters(self, text):
+        if self.inside:
+            self.text.append(text)
+
+    def end(self, local):
+        if local == "f":
+            self.inside = False
+            if _DDE_FORMULA.search(re.sub(r'"[^"]*"', "", "".join(self.text))):
+                raise _refused(_DDE, "active")
+
+
 _PACKED = "a ZIP archive or another kind of file packed inside it, which Involve cannot check"
 _ACTIVE_WORDS = {
     "oleobject": "an embedded object (such as a program or an older Office file), which may not be safe to open",
@@ -419,7 +492,7 @@ class _PartInspector:
             raise _refused(_ACTIVE_WORDS["control"], "active")
         if _OLE_PART.search(name):
             raise _refused(_ACTIVE_WORDS["oleobject"], "active")
-        if not self.odf and _EXTERNAL_LINKS_PART.search(name):
+        if not self.odf and (_EXTERNAL_LINKS_PART.search(name) or _CONNECTIONS_PART.search(name)):
             # Links to other workbooks, and DDE links, which ask another program for the data.
             raise ValidationError(
                 "The file takes data from other workbooks or programs through links, which is not safe to keep. "
@@ -434,6 +507,9 @@ class _PartInspector:
             return lambda chunks: _parse_xml(chunks, self._rels_element, self.kind)
         if not self.odf and lower == "[content_types].xml":
             return lambda chunks: _parse_xml(chunks, self._content_type_element, self.kind)
+        if not self.odf and (_WORD_TEXT_PART.match(name) or _SHEET_PART.match(name)):
+            codes = _WordFieldCodes() if _WORD_TEXT_PART.match(name) else _SheetFormulas()
+            return lambda chunks: _parse_xml(chunks, codes.element, self.kind, codes.characters, codes.end)
         if self.odf and lower.endswith(".xml"):
             return lambda chunks: _parse_xml(chunks, self._odf_element, self.kind)
         return None
