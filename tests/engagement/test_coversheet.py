@@ -1479,3 +1479,19 @@ def test_a_long_word_gets_places_to_break_so_the_pdf_stays_quick(cast):
     pdf = coversheet.render_pdf(sheet)
     assert time.perf_counter() - started < 20
     assert squash(url) in squash(pdf_text(pdf)) and "A" * 60 in squash(pdf_text(pdf))
+
+
+def test_deleting_a_decision_removes_its_stored_cover_sheets_once_committed(
+    cast, client_for, storage_root, django_capture_on_commit_callbacks
+):
+    decision = make_decision(cast.org_a, title="Close the walk-in centre")
+    client = client_for(cast.a_engagement_lead)
+    for fmt in ("pdf", "docx"):
+        assert client.get(file_url(decision, fmt)).status_code == 200
+    assert cached_files(storage_root, decision, "pdf") and cached_files(storage_root, decision, "docx")
+    kept = make_decision(cast.org_a, title="Keep the hub")
+    assert client.get(file_url(kept, "pdf")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decision_delete(by=cast.a_engagement_lead, decision=decision)
+    assert cached_files(storage_root, decision, "pdf") == [] and cached_files(storage_root, decision, "docx") == []
+    assert len(cached_files(storage_root, kept, "pdf")) == 1  # another decision's file stays

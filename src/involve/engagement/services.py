@@ -395,6 +395,9 @@ def decision_delete(*, by, decision):
             f"This decision has {_plural(n_evidence, 'piece')} of evidence. Evidence may be needed if the "
             "decision is challenged, so remove it deliberately before deleting the decision."
         )
+    from .coversheet import limits  # the cover sheet package builds on this module
+
+    decision_id = decision.pk
     writes.delete(
         decision,
         by=by,
@@ -402,6 +405,8 @@ def decision_delete(*, by, decision):
         fields=DECISION_FIELDS + SCREENING_FIELDS,
         m2m=SCREENING_M2M + DECISION_M2M,
     )
+    # Its stored cover sheets go once the deletion has committed (a rolled-back one keeps them).
+    transaction.on_commit(lambda: limits.forget(decision_id))
 
 
 # Activities

@@ -177,6 +177,17 @@ def store(sheet: CoverSheet, fmt: str, content: bytes) -> str:
     return name
 
 
+def forget(decision_id) -> None:
+    """Remove every stored cover sheet of a decision (once it is deleted: the files hold its record)."""
+    folder = f"{CACHE_FOLDER}/{int(decision_id)}"
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Drawing
 
