@@ -84,3 +84,13 @@ def test_refused_and_downloaded_events_read_in_plain_words(cast, client_for):
     page = client_for(cast.b_administrator).get(reverse("audit:list")).content.decode()
     assert "was refused" in page
     assert "downloaded" in page
+
+
+def test_a_refused_address_with_markup_is_shown_escaped(cast, client_for):
+    # The export URL takes any format name, so what someone types there reaches the log as the page asked for.
+    url = reverse("engagement:decision_export", args=["csv"]).replace("csv", "<script>alert(1)<script>")
+    assert client_for(cast.a_viewer).get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="request.refused").count() == 1
+    page = client_for(cast.a_administrator).get(reverse("audit:list")).content.decode()
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;script&gt;" in page

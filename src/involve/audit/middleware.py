@@ -10,8 +10,6 @@ Views that already write a richer event of their own (an evidence download names
 as present ("search"), never as typed: it may be someone's name, and the log is append-only.
 """
 
-from django.http import QueryDict
-
 from . import services
 
 MAX_TEXT = 500
@@ -20,11 +18,8 @@ ACCESS_ACTIONS = ("file.downloaded", "request.refused")
 
 
 def _query(request) -> dict:
-    params = QueryDict(mutable=True)
-    params.update(request.GET)
     query = {}
-    for key in list(params)[:30]:
-        values = params.getlist(key)
+    for key, values in list(request.GET.lists())[:30]:
         if key == "q":
             query["search"] = services.NOT_STORED
         else:
