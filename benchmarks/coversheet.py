@@ -26,9 +26,10 @@ The cases:
 
 import argparse
 import datetime
-import os
 import sys
 import time
+
+from engagement_lists import setup_django
 
 WORDS = (
     "the proposal to move the minor injuries unit to the community hospital was discussed with patients "
@@ -42,18 +43,6 @@ def parse_args():
     parser.add_argument("--quick", action="store_true", help="leave out the worst-case PDFs above 25 activities")
     parser.add_argument("--seconds", type=float, default=900, help="time allowed for one render (measurement)")
     return parser.parse_args()
-
-
-def setup_django():
-    if not os.environ.get("DATABASE_URL"):
-        sys.exit("Set DATABASE_URL to an empty database (scripts/benchmark.sh does this).")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "involve.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def prose(n, seed=0):
