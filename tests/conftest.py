@@ -17,11 +17,9 @@ import time_machine
 
 from involve.organisations.models import Organisation, Role
 
+from . import scorecard as scorecard_module
 from .factories import make_member, make_organisation
-from .scorecard import (
-    Scorecard,
-    pytest_terminal_summary,  # noqa: F401  (the scorecard table at the end of the run)
-)
+from .scorecard import pytest_terminal_summary  # noqa: F401  (the scorecard table at the end of the run)
 
 ROLES = [Role.ADMINISTRATOR, Role.ENGAGEMENT_LEAD, Role.CONTRIBUTOR, Role.VIEWER]
 
@@ -74,7 +72,7 @@ def _strict_templates(django_test_environment):
 @pytest.fixture
 def scorecard():
     """Report a security figure for the end-of-run scorecard (tests/scorecard.py)."""
-    return Scorecard()
+    return scorecard_module
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The security scorecard (../shared/reference/security.md §9): figures measured by tests in this run.
 
-A test that measures a risk adds what it tried and what went wrong to its row:
+A test that measures a risk asks for the `scorecard` fixture (this module) and adds what it tried
+and what went wrong to its row:
 
     def test_x(scorecard):
         ...
@@ -57,22 +58,14 @@ ROWS = [
 FIGURES: dict[str, dict] = {}
 
 
-class Scorecard:
-    """The fixture's face: constants for the rows, and add()/setting() to report on them."""
+def add(row: Row, *, found: int, checked: int):
+    figure = FIGURES.setdefault(row.key, {"found": 0, "checked": 0, "value": None})
+    figure["found"] += found
+    figure["checked"] += checked
 
-    def __getattr__(self, name):
-        value = globals().get(name)
-        if isinstance(value, Row):
-            return value
-        raise AttributeError(name)
 
-    def add(self, row: Row, *, found: int, checked: int):
-        figure = FIGURES.setdefault(row.key, {"found": 0, "checked": 0, "value": None})
-        figure["found"] += found
-        figure["checked"] += checked
-
-    def setting(self, row: Row, value: str):
-        FIGURES.setdefault(row.key, {"found": 0, "checked": 0, "value": None})["value"] = value
+def setting(row: Row, value: str):
+    FIGURES.setdefault(row.key, {"found": 0, "checked": 0, "value": None})["value"] = value
 
 
 def cell(row: Row, figures: dict) -> str:
