@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "involve.organisations",
     "involve.audit",
     "involve.engagement",
+    "involve.equality",
+    "involve.consultations",
     "involve.site",
 ]
 

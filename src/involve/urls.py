@@ -6,6 +6,9 @@ urlpatterns = [
     path("organisations/", include("involve.organisations.urls")),
     path("audit/", include("involve.audit.urls")),
     path("engagement/", include("involve.engagement.urls")),
+    path("consultations/", include("involve.consultations.urls")),
+    path("have-your-say/", include("involve.consultations.public_urls")),
+    path("equality/", include("involve.equality.urls")),
     path("accounts/", include("allauth.urls")),
 ]
 

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from involve.engagement.models import Evidence
 
+from ..consultations import spec as consultations_spec
 from ..engagement import factories as eng
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -124,6 +125,8 @@ for _record, _names in ENGAGEMENT_PAGES.items():
     OBJECTS.update({f"engagement:{name}": _pk(_record) for name in _names})
 for _register in ("decision", "activity", "programme", "partner"):
     OBJECTS[f"engagement:{_register}_export"] = lambda w: {"fmt": "csv"}
+# Consultations, public pages and equality: declared by each part (tests/consultations/spec.py).
+OBJECTS.update(consultations_spec.OBJECTS)
 
 
 def url_patterns():

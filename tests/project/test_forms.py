@@ -29,6 +29,7 @@ from involve.engagement import models as eng
 from involve.engagement.models import Activity, AudienceTag, BoardPaper, Decision, LegalDuty, Method
 from involve.engagement.services import refresh_involvement
 
+from ..consultations import spec as consultations_spec
 from ..e2e.pages import urls_to_visit
 from ..engagement import factories
 from ..world import build_world
@@ -63,12 +64,15 @@ FORMS = {
     "organisations:succession_add": ADD,
     "organisations:invite": ADD,
     "organisations:member_edit": EDIT,
+    # Consultations, public pages and equality: declared by each part (tests/consultations/spec.py).
+    **consultations_spec.FORMS,
 }
 # Sign-in, password and two-factor pages are django-allauth's forms, tested in tests/organisations/test_auth.py; they
 # hold no record of ours.
 EXEMPT_PREFIXES = ("account_", "mfa_")
 EXEMPT = {
     "organisations:switch": "a choice between buttons, one per organisation: no record is edited",
+    **consultations_spec.FORM_EXEMPT,
 }
 
 

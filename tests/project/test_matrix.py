@@ -32,9 +32,9 @@ def test_no_url_is_both_declared_and_exempt_or_declared_twice():
 def test_every_app_declares_its_rows():
     # Guards the tests above: a declaration that failed to load would leave its URLs uncovered.
     load_declarations()
-    assert {"organisations", "audit", "engagement"} <= ROWS.keys()
+    assert {"organisations", "audit", "engagement", "consultations"} <= ROWS.keys()
     assert all(ROWS[app] for app in ROWS)
     names = {name for name, _, _ in all_patterns()}
-    for namespace in ("organisations", "audit", "engagement"):
+    for namespace in ("organisations", "audit", "engagement", "consultations", "have_your_say", "equality"):
         assert any(name and name.startswith(f"{namespace}:") for name in names), namespace
     assert EXEMPT is load_declarations()[1]

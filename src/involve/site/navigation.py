@@ -1,11 +1,13 @@
 """The header navigation: each app's entries, in a fixed order (home first, the audit log last)."""
 
 from involve.audit.navigation import NAVIGATION as AUDIT
+from involve.consultations.navigation import NAVIGATION as CONSULTATIONS
 from involve.core.navigation import NavEntry
 from involve.engagement.navigation import NAVIGATION as ENGAGEMENT
+from involve.equality.navigation import NAVIGATION as EQUALITY
 from involve.organisations.navigation import NAVIGATION as ORGANISATIONS
 from involve.organisations.permissions import Action
 
 HOME = [NavEntry("home", "Home", "home", Action.VIEW)]
 
-NAVIGATION = [*HOME, *ENGAGEMENT, *ORGANISATIONS, *AUDIT]
+NAVIGATION = [*HOME, *ENGAGEMENT, *CONSULTATIONS, *EQUALITY, *ORGANISATIONS, *AUDIT]

@@ -1,0 +1,3 @@
+"""The consultations area's entries in the header navigation (collected by involve.site.navigation)."""
+
+NAVIGATION = []

@@ -1,0 +1,3 @@
+"""Routes: analysis (see routes/__init__.py)."""
+
+urlpatterns = []

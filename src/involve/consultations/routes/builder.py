@@ -1,0 +1,3 @@
+"""Routes: builder (see routes/__init__.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Routes: imports (see routes/__init__.py)."""
+
+urlpatterns = []

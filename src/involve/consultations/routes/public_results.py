@@ -1,0 +1,3 @@
+"""Public routes: results and published responses (see public_urls.py)."""
+
+urlpatterns = []

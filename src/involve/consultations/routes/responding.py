@@ -1,0 +1,3 @@
+"""Routes: responding (see routes/__init__.py)."""
+
+urlpatterns = []

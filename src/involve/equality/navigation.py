@@ -1,0 +1,3 @@
+"""The equality area's entries in the header navigation (collected by involve.site.navigation)."""
+
+NAVIGATION = []
