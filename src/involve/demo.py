@@ -74,6 +74,7 @@ PEOPLE = [
 # Later areas add their demo records here: modules with a `load_area(context)` function.
 AREA_LOADERS: list[str] = [
     "involve.engagement.demo",
+    "involve.consultations.demo",
 ]
 
 

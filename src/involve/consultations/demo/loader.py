@@ -1,0 +1,194 @@
+"""Writes the demo consultations in data.py into the ICB's records. Each consultation is looked up by
+its address first, so loading twice adds nothing."""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from involve.engagement.models import Activity, LadderLevel, Method
+from involve.equality import categories
+from involve.equality.models import EqualityRecord
+from involve.equality.services import record_answers
+
+from .. import scales
+from ..models import Answer, Consultation, Question, Response, Section
+from .data import COMMENTS, CONSULTATIONS
+
+ORGANISATION = "QWE"
+POSTCODES = ["NT1 1AA", "NT1 2BB", "NT2 3CC", "NT3 4DD", "NT4 5EE", "NT5 6FF"]
+
+
+def load_area(context):
+    organisation = context["organisations"][ORGANISATION]
+    lead = context["users"].get("icb.lead@example.nhs.uk")
+    rng = random.Random(2026)  # noqa: S311 (made-up answers, the same in every demo)
+    for spec in CONSULTATIONS:
+        if not Consultation.objects.filter(organisation=organisation, slug=spec["slug"]).exists():
+            consultation = _consultation(organisation, lead, spec)
+            _responses(consultation, spec["responses"], rng)
+
+
+def _activity(organisation, spec, opens, closes):
+    activity = Activity.objects.filter(organisation=organisation, title=spec["activity"]).first()
+    if activity is None:
+        state = Activity.State.DONE if closes < timezone.now() else Activity.State.TAKING_PLACE
+        activity = Activity.objects.create(
+            organisation=organisation,
+            title=spec["activity"],
+            method=Method.CONSULTATION if spec["kind"] == "consultation" else Method.SURVEY,
+            ladder_level=LadderLevel.CONSULT,
+            state=state,
+            starts_on=timezone.localdate(opens),
+            ends_on=timezone.localdate(closes) if state == Activity.State.DONE else None,
+            online=True,
+        )
+    return activity
+
+
+def _consultation(organisation, lead, spec):
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    opens = now + datetime.timedelta(days=spec["opens"])
+    closes = (now + datetime.timedelta(days=spec["closes"])).replace(hour=23, minute=59)
+    consultation = Consultation.objects.create(
+        organisation=organisation,
+        activity=_activity(organisation, spec, opens, closes),
+        kind=spec["kind"],
+        title=spec["title"],
+        slug=spec["slug"],
+        summary=spec["summary"],
+        background=spec["background"],
+        other_ways=spec["other_ways"],
+        contact_email="engagement@northtown-icb.example.nhs.uk",
+        contact_phone="0300 123 4567",
+        opens_at=opens,
+        closes_at=closes,
+        state=spec["state"],
+        paging=spec["paging"],
+        results_summary=spec.get("results", ""),
+        results_published_at=closes + datetime.timedelta(days=30) if spec.get("results") else None,
+        created_by=lead,
+    )
+    position = 0
+    first_choice = None
+    for s, section_spec in enumerate(spec["sections"], 1):
+        section = None
+        if section_spec["title"]:
+            section = Section.objects.create(consultation=consultation, title=section_spec["title"], position=s)
+        for kind, text, own, required in section_spec["questions"]:
+            position += 1
+            fields = {}
+            if kind == Question.Kind.GRID:
+                fields["statements"] = [{"key": f"s{i}", "label": label} for i, label in enumerate(own, 1)]
+                options = scales.options_for(Question.Kind.AGREEMENT)
+            else:
+                options = scales.options_for(kind, [{"key": f"c{i}", "label": o} for i, o in enumerate(own or [], 1)])
+            if kind == Question.Kind.RATING:
+                fields["rating_max"] = 5
+            question = Question.objects.create(
+                consultation=consultation,
+                section=section,
+                position=position,
+                code=f"q{position}",
+                kind=kind,
+                text=text,
+                required=required,
+                options=options,
+                **fields,
+            )
+            if first_choice is None and kind == Question.Kind.SINGLE_CHOICE:
+                first_choice = question
+            elif first_choice is not None and kind == Question.Kind.MULTIPLE_CHOICE:
+                # Travel is asked only of people who have used the services (a conditional question).
+                question.condition_question = first_choice
+                question.condition_values = [o["key"] for o in first_choice.options[:3]]
+                question.save()
+    return consultation
+
+
+def _visible(question, answers):
+    if question.condition_question_id is None:
+        return True
+    given = answers.get(question.condition_question_id)
+    given = given if isinstance(given, list) else [given]
+    return any(g in question.condition_values for g in given)
+
+
+def _answer(question, rng):
+    keys = [o["key"] for o in question.options]
+    if question.kind in scales.TEXT_KINDS:
+        return rng.choice(COMMENTS)
+    if question.kind in scales.ONE_CHOICE_KINDS:
+        # Leaning positive, as real consultations often do, so the charts have a shape.
+        return keys[min(int(rng.triangular(0, len(keys), 0)), len(keys) - 1)]
+    if question.kind == Question.Kind.MULTIPLE_CHOICE:
+        return rng.sample(keys, rng.randint(1, min(3, len(keys))))
+    if question.kind == Question.Kind.RATING:
+        return rng.randint(1, question.rating_max or 5)
+    if question.kind == Question.Kind.RANKING:
+        return rng.sample(keys, len(keys))
+    if question.kind == Question.Kind.GRID:
+        return {s["key"]: rng.choice(keys[:5]) for s in question.statements}
+    return None
+
+
+def _responses(consultation, count, rng):
+    questions = list(consultation.questions.order_by("position"))
+    start, end = consultation.opens_at, min(consultation.closes_at, timezone.now())
+    span = (end - start).total_seconds()
+    for _ in range(count):
+        submitted = start + datetime.timedelta(seconds=rng.uniform(0, span))
+        channel = rng.choices(
+            [Response.Channel.ONLINE, Response.Channel.PAPER, Response.Channel.FACE_TO_FACE], [85, 10, 5]
+        )[0]
+        response = Response.objects.create(
+            organisation=consultation.organisation,
+            consultation=consultation,
+            channel=channel,
+            submitted_at=submitted,
+            publish_consent=rng.random() < 0.6,
+        )
+        given, rows = {}, []
+        for question in questions:
+            if not _visible(question, given):
+                continue
+            value = _answer(question, rng)
+            if value in (None, "") or (not question.required and rng.random() < 0.1):
+                continue
+            given[question.pk] = value
+            rows.append(_row(response, question, value))
+        Answer.objects.bulk_create(rows)
+        if consultation.ask_equality and rng.random() < 0.8:
+            _equality(response, rng)
+
+
+def _row(response, question, value):
+    answer = Answer(response=response, question=question)
+    if question.kind in scales.TEXT_KINDS:
+        answer.text = value
+    elif question.kind in scales.ONE_CHOICE_KINDS:
+        answer.choice = value
+    elif question.kind == Question.Kind.RATING:
+        answer.number = value
+    else:
+        answer.value = value
+    return answer
+
+
+def _equality(response, rng):
+    answers = {}
+    for category in categories.CATEGORIES:
+        codes = [code for code, _ in category.choices]
+        # Most answer; a few skip a question or prefer not to say.
+        roll = rng.random()
+        answers[category.key] = "" if roll < 0.05 else codes[-1] if roll < 0.12 else rng.choice(codes[:-1])
+    if EqualityRecord.objects.filter(subject_kind="consultation_response", subject_id=response.pk).exists():
+        return
+    record_answers(
+        organisation=response.organisation,
+        subject_kind="consultation_response",
+        subject_id=response.pk,
+        answers=answers,
+        consented=True,
+        postcode=rng.choice(POSTCODES),
+    )
