@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The body of `make test`: lint, migration check, the whole suite on SQLite, then again on a
-# throwaway PostgreSQL server. Runs unattended on a fresh Debian 12 machine (as root, or with sudo).
+# The body of `make test`: lint, migration check, the whole suite on SQLite and, at the same time,
+# on a throwaway PostgreSQL server. Runs unattended on a fresh Debian 12 machine (as root, or with sudo).
 #
 #   scripts/test.sh           everything
 #   scripts/test.sh --quick   skip the PostgreSQL run (local iteration)
@@ -74,15 +74,22 @@ stage() {
 # coverage of src/involve (browser tests count: their live server runs in this process); below
 # the floor ([tool.coverage.report] fail_under in pyproject.toml) pytest exits non-zero.
 run_pytest() {
-  local log=$WORK/pytest-$RANDOM.log
-  INVOLVE_SCORECARD_FILE=$WORK/scorecard-$1.json COVERAGE_FILE=$WORK/.coverage "$BIN/pytest" -q --durations=5 --cov --cov-report=term:skip-covered 2>&1 | tee "$log"
+  local log=$WORK/pytest-$1.log
+  INVOLVE_SCORECARD_FILE=$WORK/scorecard-$1.json COVERAGE_FILE=$WORK/.coverage-$1 "$BIN/pytest" -q --durations=5 --cov --cov-report=term:skip-covered 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  NOTE=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$log" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
-  NOTE+=$(grep -E '^axe: ' "$log" | tail -1 | sed -E 's/^axe: (.*)/; axe: \1/')
-  # pytest-cov: "Required test coverage of 80% [not ]reached. Total coverage: 81.23%"
-  NOTE+=$(grep -E 'Required test coverage of' "$log" | tail -1 |
-          sed -E 's/.*of ([0-9.]+%) (not )?reached\. Total coverage: ([0-9.]+%).*/; coverage \3 (floor \1)/')
+  NOTE=$(pytest_note "$log")
   return "$rc"
+}
+
+# pytest's counts, the axe tally and the coverage of one run's log, for the summary.
+pytest_note() {
+  local note
+  note=$(grep -E '(passed|failed|error).* in [0-9.]+s' "$1" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
+  note+=$(grep -E '^axe: ' "$1" | tail -1 | sed -E 's/^axe: (.*)/; axe: \1/')
+  # pytest-cov: "Required test coverage of 80% [not ]reached. Total coverage: 81.23%"
+  note+=$(grep -E 'Required test coverage of' "$1" | tail -1 |
+          sed -E 's/.*of ([0-9.]+%) (not )?reached\. Total coverage: ([0-9.]+%).*/; coverage \3 (floor \1)/')
+  echo "$note"
 }
 
 # One line per file that `ruff format` would change (not the whole diff), the count in the summary.
@@ -113,11 +120,23 @@ stage "ruff check" "$BIN/ruff" check .
 stage "ruff format --check" ruff_format_check
 stage "import contracts" "$BIN/lint-imports" --no-cache
 stage "migrations up to date" "$BIN/involve" makemigrations --check --dry-run
-stage "pytest on SQLite" run_pytest sqlite
 if ((QUICK)); then
+  stage "pytest on SQLite" run_pytest sqlite
   echo; echo "--quick: PostgreSQL run skipped"
 else
+  # The two runs at once, one per core: the SQLite run in the background (its output kept in its
+  # log and shown after), each with its own data folder, coverage file and scorecard.
+  sqlite_start=$SECONDS
+  (export INVOLVE_DATA_DIR=$WORK/data-sqlite; run_pytest sqlite >/dev/null 2>&1) &
+  sqlite_pid=$!
+  export INVOLVE_DATA_DIR=$WORK/data-postgresql
   stage "pytest on PostgreSQL" pytest_on_postgres
+  wait "$sqlite_pid"
+  sqlite_rc=$?
+  echo; echo "=== pytest on SQLite (ran beside PostgreSQL)"
+  tail -n 60 "$WORK/pytest-sqlite.log"
+  NAMES+=("pytest on SQLite") TIMES+=($((SECONDS - sqlite_start))) NOTES+=("$(pytest_note "$WORK/pytest-sqlite.log")")
+  if ((sqlite_rc == 0)); then RESULTS+=(pass); else RESULTS+=("FAIL (exit $sqlite_rc)"); fi
 fi
 
 stage "security scorecard" scorecard
