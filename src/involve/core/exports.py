@@ -1,5 +1,7 @@
 """CSV and XLSX exports that never let a spreadsheet evaluate text typed by a person.
 
+In XLSX the header row is bold, frozen and has filter buttons; dates and numbers stay typed.
+
 Every exporter declares its columns once, as (header, value) pairs, turns them into a header and rows
 with table(), and hands those to csv_response() or xlsx_response(); both pass each cell through
 safe_cell(), so the formula-injection rule (OWASP ASVS 1.2.10) lives in one place.
@@ -13,6 +15,8 @@ import re
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "|", "%")
 # Control characters other than tab/newline are invalid in XLSX and pointless in CSV.
@@ -93,9 +97,25 @@ def xlsx_bytes(header, rows, title="Export") -> bytes:
             if isinstance(cell.value, str):
                 # openpyxl treats any string starting with "=" as a formula; pin every string as text.
                 cell.data_type = TYPE_STRING
+    _style_header(sheet, len(header))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+HEADER_FILL = "E8EDEE"  # NHS pale grey
+
+
+def _style_header(sheet, columns):
+    """The header row bold on a pale fill, frozen above the rows, with filter buttons on every column."""
+    if not columns:
+        return
+    bold, fill = Font(bold=True), PatternFill("solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(sheet.max_row, 1)}"
 
 
 def _xlsx_cell(value):

@@ -1,3 +1,6 @@
 """The equality area's entries in the header navigation (collected by involve.site.navigation)."""
 
-NAVIGATION = []
+from involve.core.navigation import NavEntry
+from involve.organisations.permissions import Action
+
+NAVIGATION = [NavEntry("equality:report", "Equality", "equality", Action.VIEW)]
