@@ -8,7 +8,7 @@ import jinja2
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from jinja2.utils import missing
 
@@ -105,10 +105,12 @@ def environment(**options):
     # (tests/conftest.py) turn on strict_undefined so a misspelt variable in our templates fails.
     strict = options.pop("strict_undefined", False)
     options["undefined"] = StrictInOurTemplates if strict else ChainableUndefined
-    options.setdefault("extensions", []).append("jinja2.ext.do")
+    options.setdefault("extensions", []).extend(["jinja2.ext.do", "jinja2.ext.i18n"])
     # Django passes autoescape=True; set it here too so the environment is safe however it is built.
     options["autoescape"] = True
     env = Environment(**options)  # noqa: S701  (autoescape is on, line above)
+    # _() and {% trans %} in templates use Django's translations (the public pages: English and Welsh).
+    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
     env.globals.update(
         static=static,
         url=url,

@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The public pages speak English or Welsh (the language cookie, else the browser's language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "involve.core.upload_guard.AnonymousBodyGuardMiddleware",  # before CSRF, which reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -278,6 +280,13 @@ if PRODUCTION and not REQUIRE_MFA and not ALLOW_NO_MFA:
         "(set INVOLVE_ALLOW_NO_MFA=true to override)"
     )
 
+# Public consultation responses: submissions a minute from one network address and to one consultation
+# (0: no limit), and resume-link emails a minute from one address (consultations/ratelimit.py).
+RESPONSE_RATE_PER_IP = env_int("INVOLVE_RESPONSE_RATE_PER_IP", 20)
+RESPONSE_RATE_PER_CONSULTATION = env_int("INVOLVE_RESPONSE_RATE_PER_CONSULTATION", 2000)
+RESPONSE_EMAILS_PER_IP = 5
+RESPONSE_RATE_CACHE = "default"
+
 # Sessions: an idle timeout and an absolute lifetime, both enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_SECONDS = env_int("INVOLVE_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_COOKIE_AGE = env_int("INVOLVE_SESSION_MAX_HOURS", 8) * 60 * 60
@@ -326,6 +335,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "en-gb"
+# The public consultation pages are translated (consultations/locale); staff pages are in English.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [PACKAGE_DIR / "consultations" / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
