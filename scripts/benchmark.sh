@@ -2,6 +2,7 @@
 # Runs one benchmark from benchmarks/ against a throwaway PostgreSQL server, then removes it.
 #
 #   scripts/benchmark.sh engagement_lists [its options]
+#   scripts/benchmark.sh import_fft --rows 100000   (one million FFT rows without --rows)
 #
 # Needs what `make test` installs (the virtualenv, Debian's postgresql package).
 set -euo pipefail
