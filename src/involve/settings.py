@@ -283,7 +283,9 @@ if PRODUCTION and not REQUIRE_MFA and not ALLOW_NO_MFA:
 # Public consultation responses: submissions a minute from one network address and to one consultation
 # (0: no limit), and resume-link emails a minute from one address (consultations/ratelimit.py).
 RESPONSE_RATE_PER_IP = env_int("INVOLVE_RESPONSE_RATE_PER_IP", 20)
-RESPONSE_RATE_PER_CONSULTATION = env_int("INVOLVE_RESPONSE_RATE_PER_CONSULTATION", 2000)
+# Per consultation: a flood guard at twice the rate Involve is built to take (500 a second), so a
+# consultation mentioned on the evening news still takes every response.
+RESPONSE_RATE_PER_CONSULTATION = env_int("INVOLVE_RESPONSE_RATE_PER_CONSULTATION", 60_000)
 RESPONSE_EMAILS_PER_IP = 5
 RESPONSE_RATE_CACHE = "default"
 
