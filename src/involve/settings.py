@@ -287,7 +287,6 @@ RESPONSE_RATE_PER_IP = env_int("INVOLVE_RESPONSE_RATE_PER_IP", 20)
 # consultation mentioned on the evening news still takes every response.
 RESPONSE_RATE_PER_CONSULTATION = env_int("INVOLVE_RESPONSE_RATE_PER_CONSULTATION", 60_000)
 RESPONSE_EMAILS_PER_IP = 5
-RESPONSE_RATE_CACHE = "default"
 
 # Sessions: an idle timeout and an absolute lifetime, both enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_SECONDS = env_int("INVOLVE_SESSION_IDLE_MINUTES", 30) * 60

@@ -30,3 +30,13 @@ def records(cast):
         response=response,
         import_run=make_import_run(consultation),
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages():
+    # Each test draws its own public pages (blank_page.py keeps them per process).
+    from involve.consultations import blank_page
+
+    blank_page.forget_all()
+    yield
+    blank_page.forget_all()

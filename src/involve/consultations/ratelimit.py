@@ -1,12 +1,10 @@
 """Rate limits on public submissions: per network address and per consultation, a count per minute in
-the cache every worker shares (settings.RESPONSE_RATE_CACHE). Over a limit, the person is told kindly
+the database every worker shares (core/ratelimit.py). Over a limit, the person is told kindly
 and keeps their answers (views/public.py)."""
 
-import time
-
 from django.conf import settings
-from django.core.cache import caches
 
+from involve.core import ratelimit
 from involve.organisations.adapters import InviteOnlyAccountAdapter
 
 
@@ -16,18 +14,7 @@ def client_ip(request) -> str:
 
 
 def _hit(key, limit, window=60) -> bool:
-    """Count one event in this window; True while the count is within `limit` (0: no limit)."""
-    if limit <= 0:
-        return True
-    cache = caches[getattr(settings, "RESPONSE_RATE_CACHE", "default")]
-    bucket = f"hys-rate:{key}:{int(time.time()) // window}"
-    cache.add(bucket, 0, timeout=window * 2)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:  # expired between add and incr
-        cache.set(bucket, 1, timeout=window * 2)
-        count = 1
-    return count <= limit
+    return ratelimit.hit(f"hys-rate:{key}", limit, window)
 
 
 def allow_submission(request, consultation) -> bool:

@@ -65,3 +65,24 @@ class TaskRun(models.Model):
     @property
     def finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class RateCounter(models.Model):
+    """How many times something happened in one time window, for rate limits every worker shares
+    (core/ratelimit.py). One row per key and window, counted by a single upsert."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # the window's number: seconds since the epoch // its length
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="one_counter_per_key_window")]
+        indexes = [models.Index(fields=["window"], name="ratecounter_window")]
+
+    class PersonalData:
+        # Keys hold a network address ("ip:10.1.2.3"): personal, kept two minutes at most.
+        personal = ["key"]
+        none = ["id", "window", "count"]
+
+    def __str__(self):
+        return f"{self.key} @ {self.window}: {self.count}"

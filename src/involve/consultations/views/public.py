@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from involve.core.forms import Form
 from involve.organisations.models import Organisation
 
-from .. import ratelimit, responding, submission
+from .. import blank_page, ratelimit, responding, submission
 from ..models import Consultation, Response
 
 PUBLIC_STATES = (
@@ -326,8 +326,19 @@ def respond(request, org, slug):
         if not survey.pages:
             return render(request, "consultations/public/no_questions.html", _common(consultation))
         page = survey.pages[0]
-        form = _page_form(consultation, survey, page, None, one_page=one_page)
-        return _render_page(request, _page_context(request, consultation, survey, page, form))
+
+        def draw(form_token=None):
+            form = _page_form(consultation, survey, page, None, one_page=one_page)
+            context = _page_context(request, consultation, survey, page, form)
+            if form_token:
+                context["form_token"] = form_token
+            return _render_page(request, context)
+
+        if not blank_page.can_use(request):
+            return draw()
+        key = blank_page.page_key(consultation, survey, translation.get_language())
+        form_token = submission.make_form_token(consultation)
+        return blank_page.blank_first_page(request, key, lambda: draw(form_token), form_token=form_token)
     if not survey.pages:
         raise Http404
     token = submission.read_form_token(consultation, request.POST.get("form_token"))
