@@ -1,32 +1,90 @@
 """Writes the demo consultations in data.py into the ICB's records. Each consultation is looked up by
 its address first, so loading twice adds nothing."""
 
+import csv
 import datetime
+import io
 import random
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from involve.core.uploads import CSV, check_upload
 from involve.engagement.models import Activity, LadderLevel, Method
 from involve.equality import categories
-from involve.equality.models import EqualityRecord
+from involve.equality.management.commands.equality_load_sample import load_sample
+from involve.equality.models import EqualityRecord, PostcodeArea
 from involve.equality.services import record_answers
 
 from .. import scales
-from ..models import Answer, Consultation, Question, Response, Section
-from .data import COMMENTS, CONSULTATIONS
+from ..imports import services as imports
+from ..models import Answer, Consultation, ImportRun, Question, Response, Section
+from .data import COMMENTS, CONSULTATIONS, FFT_DEMO
 
 ORGANISATION = "QWE"
-POSTCODES = ["NT1 1AA", "NT1 2BB", "NT2 3CC", "NT3 4DD", "NT4 5EE", "NT5 6FF"]
 
 
 def load_area(context):
     organisation = context["organisations"][ORGANISATION]
     lead = context["users"].get("icb.lead@example.nhs.uk")
     rng = random.Random(2026)  # noqa: S311 (made-up answers, the same in every demo)
+    load_sample()  # the sample postcode → deprivation lookup, so equality answers carry a decile
+    postcodes = list(PostcodeArea.objects.order_by("postcode").values_list("postcode", flat=True)[:40])
     for spec in CONSULTATIONS:
         if not Consultation.objects.filter(organisation=organisation, slug=spec["slug"]).exists():
             consultation = _consultation(organisation, lead, spec)
-            _responses(consultation, spec["responses"], rng)
+            _responses(consultation, spec["responses"], rng, postcodes)
+    _fft_import(organisation, lead, rng)
+
+
+def _fft_file(rng):
+    """A month of FFT free-text export in the layout the FFT import reads (domain.md §11.1)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Date", "Service", "Question", "FFT rating", "Comment"])
+    today = timezone.localdate()
+    for n in range(FFT_DEMO["rows"]):
+        # Each answer at its own minute of a day: the import refuses a row that repeats another exactly.
+        day = datetime.datetime.combine(today - datetime.timedelta(days=1 + n % 30), datetime.time(8)) + (
+            datetime.timedelta(minutes=n // 30)
+        )
+        rating = rng.choices([o["label"] for o in scales.FFT], [55, 25, 7, 5, 5, 3])[0]
+        writer.writerow(
+            [
+                f"{day:%Y-%m-%d %H:%M}",
+                rng.choice(FFT_DEMO["services"]),
+                scales.FFT_QUESTION,
+                rating,
+                rng.choice(COMMENTS),
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def _fft_import(organisation, lead, rng):
+    """The FFT feedback collection, filled through the import the product runs (a file, checked,
+    mapped, committed), so the demo shows an imported file on its import page."""
+    consultation = Consultation.objects.filter(organisation=organisation, slug=FFT_DEMO["slug"]).first()
+    if consultation is None:
+        consultation = Consultation.objects.create(
+            organisation=organisation,
+            kind=Consultation.Kind.FEEDBACK,
+            title=FFT_DEMO["title"],
+            slug=FFT_DEMO["slug"],
+            summary="Friends and Family Test answers from the wards and clinics, imported every month.",
+            state=Consultation.State.CLOSED,
+            ask_equality=False,
+            opens_at=timezone.now() - datetime.timedelta(days=31),
+            closes_at=timezone.now() - datetime.timedelta(minutes=1),
+            created_by=lead,
+        )
+    if consultation.imports.filter(state=ImportRun.State.DONE).exists():
+        return
+    name = f"fft-{timezone.localdate():%Y-%m}.csv"
+    checked = check_upload(SimpleUploadedFile(name, _fft_file(rng), "text/csv"), kinds=(CSV,))
+    run, already = imports.upload(consultation=consultation, checked=checked, layout=ImportRun.Layout.FFT, by=lead)
+    if not already:
+        imports.start(run=run, by=lead)
 
 
 def _activity(organisation, spec, opens, closes):
@@ -132,7 +190,7 @@ def _answer(question, rng):
     return None
 
 
-def _responses(consultation, count, rng):
+def _responses(consultation, count, rng, postcodes):
     questions = list(consultation.questions.order_by("position"))
     start, end = consultation.opens_at, min(consultation.closes_at, timezone.now())
     span = (end - start).total_seconds()
@@ -159,7 +217,7 @@ def _responses(consultation, count, rng):
             rows.append(_row(response, question, value))
         Answer.objects.bulk_create(rows)
         if consultation.ask_equality and rng.random() < 0.8:
-            _equality(response, rng)
+            _equality(response, rng, postcodes)
 
 
 def _row(response, question, value):
@@ -175,7 +233,7 @@ def _row(response, question, value):
     return answer
 
 
-def _equality(response, rng):
+def _equality(response, rng, postcodes):
     answers = {}
     for category in categories.CATEGORIES:
         codes = [code for code, _ in category.choices]
@@ -190,5 +248,5 @@ def _equality(response, rng):
         subject_id=response.pk,
         answers=answers,
         consented=True,
-        postcode=rng.choice(POSTCODES),
+        postcode=rng.choice(postcodes) if postcodes else "",
     )
