@@ -11,7 +11,8 @@ carries a body (any method but GET, HEAD, OPTIONS and TRACE) and comes from no s
   given now, without the body being read;
 - to a public page (sign-in, password reset, the two-factor step): allowed only when the body
   declares ANONYMOUS_BODY_MAX_BYTES or fewer. Those forms are a few short fields; a larger body
-  is answered 403, again unread.
+  is answered 403, again unread. A public view that takes longer text from the public (a survey's
+  answers) declares its own limit with @anonymous_body_limit, still held in memory, never on disk.
 Whether someone is signed in comes from the session alone (the cookie and the session store), never
 from the body. Signed-in people's bodies are limited by UPLOAD_MAX_BYTES and the reverse proxy.
 """
@@ -26,6 +27,17 @@ from django.urls import Resolver404, resolve
 ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
 
 _NO_BODY_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def anonymous_body_limit(max_bytes: int):
+    """Let a public view take bodies up to max_bytes from people who are not signed in. Keep it under
+    FILE_UPLOAD_MAX_MEMORY_SIZE, so such a body is never written to disk."""
+
+    def decorate(view):
+        view.anonymous_body_max_bytes = max_bytes
+        return view
+
+    return decorate
 
 
 def _declared_length(request) -> int:
@@ -51,7 +63,7 @@ class AnonymousBodyGuardMiddleware:
             view = None
         if view is not None and getattr(view, "login_required", True):
             return self._login_required.handle_no_permission(request, view)
-        if _declared_length(request) > ANONYMOUS_BODY_MAX_BYTES:
+        if _declared_length(request) > getattr(view, "anonymous_body_max_bytes", ANONYMOUS_BODY_MAX_BYTES):
             return HttpResponseForbidden(
                 "Sign in to Involve before sending files or long forms.", content_type="text/plain; charset=utf-8"
             )

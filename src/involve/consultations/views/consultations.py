@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from involve.core.exports import table
 from involve.core.pages import INVALID, ListPage, confirm_delete, form_view, list_export, list_page, posted
@@ -163,12 +163,7 @@ def related_links(consultation, *, can_edit, can_manage):
     for name, text, args, who, published_only in RELATED:
         if not allowed[who] or (published_only and consultation.state == Consultation.State.DRAFT):
             continue
-        try:
-            # By position, so a part naming its parameters differently (org or organisation) still links.
-            href = reverse(name, args=args(consultation))
-        except NoReverseMatch:
-            # TODO(lead): drop the skip once every part has landed
-            continue
+        href = reverse(name, args=args(consultation))
         links.append({"href": href, "text": text, "download": name.endswith("_export")})
     return links
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from involve.core.forms import Form
+from involve.core.upload_guard import anonymous_body_limit
 from involve.organisations.models import Organisation
 
 from .. import blank_page, ratelimit, responding, submission
@@ -35,6 +36,10 @@ PUBLIC_STATES = (
     Consultation.State.RESULTS_PUBLISHED,
 )
 INVALID, REFUSED, TOO_MANY = 400, 403, 429
+# The largest page of answers taken from the public: a one-page survey with a dozen answers of the
+# longest length, every character a six-byte percent-encoded accented letter, still fits; held in
+# memory (under FILE_UPLOAD_MAX_MEMORY_SIZE), never written to disk.
+ANSWERS_MAX_BYTES = 1024 * 1024
 SEARCH_MAX = 200
 
 
@@ -314,6 +319,7 @@ def _closed_refusal(request, consultation):
 
 
 @login_not_required
+@anonymous_body_limit(ANSWERS_MAX_BYTES)
 @require_http_methods(["GET", "POST"])
 def respond(request, org, slug):
     """The first page (a one-page survey: the whole survey, sent from here)."""
@@ -440,6 +446,7 @@ def resume(request, token):
 
 
 @login_not_required
+@anonymous_body_limit(ANSWERS_MAX_BYTES)
 @require_http_methods(["GET", "POST"])
 def page_view(request, token, number):
     draft, gone = _draft_or_gone(request, token)
