@@ -12,6 +12,7 @@ PUBLIC_PAGES = (
     "consultation",
     "respond",
     "privacy",
+    "document",
     "closed",
     "confirmation",
     "language",
@@ -45,8 +46,36 @@ def _draft(w, **extra):
     return {"token": token, **extra}
 
 
+def _document(w):
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from involve.engagement.models import Evidence
+
+    from ..engagement.factories import make_activity, make_evidence
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    c = records_for(w).consultation
+    evidence = make_evidence(
+        make_activity(w.org_a, title="Walk listening"),
+        title="The proposal",
+        kind=Evidence.Kind.FILE,
+        url="",
+        original_name="proposal.pdf",
+        content_type="application/pdf",
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        file=default_storage.save("evidence/proposal.pdf", ContentFile(pdf)),
+    )
+    c.documents.add(evidence)
+    return {"org": c.organisation_id, "slug": c.slug, "pk": evidence.pk}
+
+
 OBJECTS = {
     f"{_P}hub": lambda w: {"org": w.org_a.pk},
+    f"{_P}document": _document,
     **{f"{_P}{name}": _consultation for name in ("consultation", "respond", "privacy", "closed")},
     f"{_P}confirmation": lambda w: {**_consultation(w), "reference": records_for(w).response.reference},
     **{f"{_P}{name}": _draft for name in ("resume", "about_you", "check", "saved")},

@@ -638,3 +638,13 @@ def test_a_change_link_on_check_your_answers_comes_back_to_it(cast, client):
     response = client.post(change, {"q_visited": "no", "q_why_not": "Too far", "return": "check"})
     assert response.status_code == 302 and response["Location"].endswith("/check/")
     assert "Too far" in client.get(response["Location"]).content.decode()
+
+
+def test_expired_drafts_are_deleted_by_whoever_starts_a_draft(cast, monkeypatch):
+    c = long_survey(cast.org_a).consultation
+    old, _ = submission.new_draft(c, answers={"q_x": {"q_x": ["typed long ago"]}})
+    ResponseDraft.objects.filter(pk=old.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    kept, _ = submission.new_draft(c)
+    monkeypatch.setattr(submission, "DRAFT_TIDY_EVERY", 1)
+    fresh, _ = submission.new_draft(c)
+    assert set(ResponseDraft.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}

@@ -56,6 +56,9 @@ def test_declarations_beside_the_categories_name_classified_fields():
         for name in personal_data.secret(model):
             if name not in declared:
                 problems.append(f"secret {name} is not classified")
+        for name, why in personal_data.not_found_by_name(model).items():
+            if declared.get(name) not in (personal_data.PERSONAL, personal_data.SPECIAL_CATEGORY) or not why:
+                problems.append(f"not_found_by_name {name} must be a personal field, with the reason")
         return problems
 
     assert _each_model(wrong) == {}

@@ -329,6 +329,8 @@ def test_the_site_collects_each_apps_navigation_in_order():
         "engagement:activity_list",
         "engagement:programme_list",
         "engagement:partner_list",
+        "consultations:consultation_list",
+        "equality:report",
         "organisations:list",
         "organisations:members",
         "audit:list",

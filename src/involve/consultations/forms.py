@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from involve.core import forms as core_forms
 from involve.core.forms import NHSDateField
-from involve.engagement.models import LONG_TEXT, SHORT_TEXT, Activity, Decision
+from involve.engagement.models import LONG_TEXT, SHORT_TEXT, Activity, Decision, Evidence
 
 from . import scales
 from .models import Consultation, Question, Response
@@ -147,6 +147,7 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
             "ask_equality",
             "activity",
             "decisions",
+            "documents",
             "suppression_threshold",
         ]
         widgets = {
@@ -157,6 +158,7 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
             "other_ways": TEXTAREA,
             "privacy_notice": forms.Textarea(attrs={"rows": 6}),
             "decisions": forms.CheckboxSelectMultiple,
+            "documents": forms.CheckboxSelectMultiple,
         }
         labels = {
             "kind": "Type",
@@ -169,6 +171,7 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
             "ask_equality": "Ask the equality monitoring questions",
             "activity": "Engagement activity",
             "decisions": "Decisions it informs",
+            "documents": "Background documents on the public page",
         }
         help_texts = {
             "summary": "A few sentences people see first, in plain language",
@@ -177,6 +180,8 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
             "privacy_notice": "Shown to people before they answer, in plain language",
             "ask_equality": "Optional for people, kept apart from their answers, reported only as totals",
             "activity": "Its responses count as this activity's reach",
+            "documents": "Chosen from the evidence of your activities and decisions. Only the ones you tick are "
+            "shown to the public, so choose papers written for the public, not meeting notes",
         }
 
     def __init__(self, *args, organisation, **kwargs):
@@ -188,6 +193,8 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
         self.fields["activity"].empty_label = "Not linked to an activity"
         self.fields["decisions"].queryset = Decision.objects.filter(organisation=organisation).order_by("title")
         self.fields["decisions"].required = False
+        self.fields["documents"].queryset = Evidence.objects.filter(organisation=organisation).order_by("title", "pk")
+        self.fields["documents"].required = False
 
     def clean_slug(self):
         return (self.cleaned_data.get("slug") or "").lower()
@@ -201,7 +208,8 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
         return data
 
     def changes(self):
-        names = [n for n in self.Meta.fields if n not in ("decisions",) and not n.endswith(("_on", "_time"))]
+        m2m = ("decisions", "documents")
+        names = [n for n in self.Meta.fields if n not in m2m and not n.endswith(("_on", "_time"))]
         return {
             **{n: self.cleaned_data[n] for n in names},
             "opens_at": self.cleaned_data.get("opens_at"),
@@ -209,7 +217,7 @@ class ConsultationForm(_MomentMixin, core_forms.ModelForm):
         }
 
     def m2m(self):
-        return {"decisions": list(self.cleaned_data["decisions"])}
+        return {"decisions": list(self.cleaned_data["decisions"]), "documents": list(self.cleaned_data["documents"])}
 
 
 class CopyForm(core_forms.Form):

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from involve.engagement.models import LONG_TEXT, SHORT_TEXT, Activity, Decision
+from involve.engagement.models import LONG_TEXT, SHORT_TEXT, Activity, Decision, Evidence
 from involve.organisations.models import Organisation
 
 # The longest answer one free-text question takes: about four pages of typing.
@@ -66,6 +66,9 @@ class Consultation(models.Model):
         help_text="The engagement activity this consultation is part of: its responses count as its reach.",
     )
     decisions = models.ManyToManyField(Decision, blank=True, related_name="consultations")
+    # Background documents on the public page: chosen on purpose from the organisation's evidence, since
+    # evidence is otherwise internal (notes of meetings may hold personal details).
+    documents = models.ManyToManyField(Evidence, blank=True, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CONSULTATION)
     title = models.CharField(max_length=200)
     # The public address: /have-your-say/<organisation>/<slug>/.
@@ -121,6 +124,7 @@ class Consultation(models.Model):
             "organisation",
             "activity",
             "decisions",
+            "documents",
             "kind",
             "title",
             "slug",
@@ -440,6 +444,7 @@ class ResponseDraft(models.Model):
     class PersonalData:
         personal = ["answers"]
         special_category = ["equality"]
+        not_found_by_name = {"equality": "equality answer codes, never a name: found with the draft's answers"}
         none = ["id", "consultation", "token_hash", "page", "created_at", "updated_at", "expires_at"]
 
     def __str__(self):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:org>/<slug:slug>/", public.consultation_page, name="consultation"),
     path("<int:org>/<slug:slug>/respond/", public.respond, name="respond"),
     path("<int:org>/<slug:slug>/privacy/", public.privacy, name="privacy"),
+    path("<int:org>/<slug:slug>/documents/<int:pk>/", public.document, name="document"),
     path("<int:org>/<slug:slug>/closed/", public.closed, name="closed"),
     path("<int:org>/<slug:slug>/confirmation/<str:reference>/", public.confirmation, name="confirmation"),
     *public_results.urlpatterns,

@@ -51,7 +51,7 @@ CONSULTATION_FIELDS = [
     "activity",
     "suppression_threshold",
 ]
-CONSULTATION_M2M = ["decisions"]
+CONSULTATION_M2M = ["decisions", "documents"]
 STATE_FIELDS = ["state", "closes_at", "results_summary", "results_published_at"]
 SECTION_FIELDS = ["title", "intro", "condition_question", "condition_values"]
 QUESTION_FIELDS = [
@@ -96,8 +96,10 @@ def unique_slug(organisation, text, *, exclude=None):
     return slug
 
 
-def _check_links(organisation, activity=None, decisions=()):
+def _check_links(organisation, activity=None, decisions=(), documents=()):
     errors = {}
+    if any(d.organisation_id != organisation.pk for d in documents):
+        errors["documents"] = f"Choose only documents of {organisation.name}"
     if activity is not None and activity.organisation_id != organisation.pk:
         errors["activity"] = f"Choose an activity of {organisation.name}"
     if any(d.organisation_id != organisation.pk for d in decisions):
@@ -122,10 +124,10 @@ def _check_consultation(record):
 
 
 @transaction.atomic
-def consultation_create(*, by, organisation, decisions=(), **fields):
+def consultation_create(*, by, organisation, decisions=(), documents=(), **fields):
     writes.only(CONSULTATION_FIELDS, fields)
-    decisions = list(decisions)
-    _check_links(organisation, fields.get("activity"), decisions)
+    decisions, documents = list(decisions), list(documents)
+    _check_links(organisation, fields.get("activity"), decisions, documents)
     if not fields.get("slug"):
         fields["slug"] = unique_slug(organisation, fields.get("title", ""))
     consultation = Consultation(organisation=organisation, created_by=by, **fields)
@@ -135,14 +137,16 @@ def consultation_create(*, by, organisation, decisions=(), **fields):
         by=by,
         action="consultation.create",
         fields=CONSULTATION_FIELDS,
-        m2m={"decisions": decisions},
+        m2m={"decisions": decisions, "documents": documents},
     )
 
 
 @transaction.atomic
-def consultation_update(*, by, consultation, revision=None, decisions=None, **changes):
+def consultation_update(*, by, consultation, revision=None, decisions=None, documents=None, **changes):
     m2m = {} if decisions is None else {"decisions": list(decisions)}
-    _check_links(consultation.organisation, changes.get("activity"), m2m.get("decisions", ()))
+    if documents is not None:
+        m2m["documents"] = list(documents)
+    _check_links(consultation.organisation, changes.get("activity"), m2m.get("decisions", ()), m2m.get("documents", ()))
     # The stored values, not the instance's: a model form has already set what was typed on it.
     stored = Consultation.objects.filter(pk=consultation.pk).values("slug", "title", "state").first() or {}
     if "slug" in changes and not changes["slug"]:

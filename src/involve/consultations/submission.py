@@ -27,6 +27,8 @@ CLOSING_GRACE = datetime.timedelta(hours=2)
 # A form token older than this is not believed: nobody keeps a page open for a month.
 FORM_TOKEN_MAX_AGE = datetime.timedelta(days=30)
 DRAFT_LIFETIME = datetime.timedelta(days=60)
+# About one new draft in this many also deletes the expired ones.
+DRAFT_TIDY_EVERY = 100
 
 
 # Form tokens: made when a form is served, signed with the time
@@ -186,8 +188,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def forget_expired_drafts(*, now=None):
+    """Delete drafts past their expiry: they hold what people wrote, and no one can open them any more."""
+    return ResponseDraft.objects.filter(expires_at__lte=now or timezone.now()).delete()[0]
+
+
 def new_draft(consultation, *, answers=None, equality=None, page=1):
     """A draft and its token (shown once, in the resume link; we keep only its hash)."""
+    if secrets.randbelow(DRAFT_TIDY_EVERY) == 0:  # now and then, whoever starts a draft tidies the old ones
+        forget_expired_drafts()
     token = secrets.token_urlsafe(32)
     draft = ResponseDraft.objects.create(
         consultation=consultation,

@@ -71,7 +71,7 @@ class RateCounter(models.Model):
     """How many times something happened in one time window, for rate limits every worker shares
     (core/ratelimit.py). One row per key and window, counted by a single upsert."""
 
-    key = models.CharField(max_length=200)
+    key = models.CharField(max_length=40)  # a keyed hash of what is counted ("ip:10.1.2.3"), never the address
     window = models.BigIntegerField()  # the window's number: seconds since the epoch // its length
     count = models.PositiveIntegerField(default=0)
 
@@ -80,9 +80,9 @@ class RateCounter(models.Model):
         indexes = [models.Index(fields=["window"], name="ratecounter_window")]
 
     class PersonalData:
-        # Keys hold a network address ("ip:10.1.2.3"): personal, kept two minutes at most.
-        personal = ["key"]
-        none = ["id", "window", "count"]
+        # The key is a keyed hash (core/ratelimit.py): the address cannot be read back from it, and rows last
+        # two minutes.
+        none = ["id", "key", "window", "count"]
 
     def __str__(self):
         return f"{self.key} @ {self.window}: {self.count}"

@@ -33,7 +33,11 @@ Optional declarations beside the three categories:
 - ``user_ids``: personal integer fields holding a user's id without a foreign key;
 - ``secret``: fields (of any category) never written into an export: only that they are held;
 - ``retained_on_erasure``: a sentence saying why rows of this model are kept unchanged when a person
-  is erased (the append-only audit log); the export still includes them.
+  is erased (the append-only audit log); the export still includes them;
+- ``not_found_by_name``: {field: why} for personal fields that hold only codes about someone who
+  answered without an account (equality monitoring answers): no name or email address can ever be
+  found in them, so the search by name leaves them out, and the reason says how such a record is
+  found instead (through the response it belongs to).
 """
 
 from django.apps import apps
@@ -155,11 +159,16 @@ def refers_by(model, name) -> str | None:
     return None
 
 
+def not_found_by_name(model) -> dict[str, str]:
+    return dict(getattr(_declared(model), "not_found_by_name", {}))
+
+
 def referring_fields(model) -> list[tuple[str, str]]:
     """The personal (and special category) fields that can point at a person, with how: [(field, BY_…)]."""
     result = []
+    unsearchable = not_found_by_name(model)
     for name in personal_fields(model):
         how = refers_by(model, name)
-        if how is not None:
+        if how is not None and name not in unsearchable:
             result.append((name, how))
     return result

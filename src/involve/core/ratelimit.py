@@ -2,18 +2,25 @@
 
 One statement per count: an INSERT … ON CONFLICT DO UPDATE … RETURNING, atomic on PostgreSQL and
 SQLite alike, where Django's database cache needs four (add, get, set and its own cull) and can lose
-counts between them. Old windows are deleted now and then by whoever counts.
+counts between them. Old windows are deleted now and then by whoever counts. Keys (which name network
+addresses) are stored as a keyed hash, so the table never holds an address.
 """
 
+import hashlib
 import random
 import time
 
+from django.conf import settings
 from django.db import connection
 
 from .models import RateCounter
 
 # About one count in this many also deletes windows that have ended.
 CLEAN_EVERY = 500
+
+
+def _digest(key: str) -> str:
+    return hashlib.blake2b(key.encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=20).hexdigest()
 
 
 def hit(key: str, limit: int, window: int = 60) -> bool:
@@ -29,7 +36,7 @@ def hit(key: str, limit: int, window: int = 60) -> bool:
             f"INSERT INTO {table} ({key_col}, {window_col}, {count_col}) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT ({key_col}, {window_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1 "
             f"RETURNING {count_col}",
-            [key[:200], now],
+            [_digest(key), now],
         )
         (count,) = cursor.fetchone()
         if random.randrange(CLEAN_EVERY) == 0:  # noqa: S311 (when to tidy, not a secret)

@@ -61,6 +61,11 @@ class EqualityRecord(models.Model):
         # UK GDPR art. 9: ethnicity, religion, sexual orientation, health (disability), and the rest of the
         # monitoring answers treated the same way, because together they can single a person out.
         special_category = [c.key for c in CATEGORIES] + ["lsoa_code"]
+        not_found_by_name = {
+            name: "an answer code of someone who answered without an account, never a name: found through the "
+            "response it belongs to (subject_id), which the person identifies by its reference"
+            for name in special_category
+        }
         # A decile covers about a tenth of England; the edition and consent flags describe the record.
         none = [
             "id",

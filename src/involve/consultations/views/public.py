@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from involve.core.forms import Form
 from involve.core.upload_guard import anonymous_body_limit
+from involve.engagement.views.evidence import file_response
 from involve.organisations.models import Organisation
 
 from .. import blank_page, ratelimit, responding, submission
@@ -122,11 +123,20 @@ def consultation_page(request, org, slug):
         "consultations/public/consultation.html",
         _common(
             consultation,
+            documents=consultation.documents.order_by("title", "pk"),
             is_open=consultation.is_open(),
             has_results=_has_results(consultation),
             now_=timezone.now(),
         ),
     )
+
+
+@login_not_required
+@require_GET
+def document(request, org, slug, pk):
+    """A background document the consultation's team chose to publish; any other evidence is a 404."""
+    consultation = public_consultation(org, slug)
+    return file_response(get_object_or_404(consultation.documents.all(), pk=pk))
 
 
 def _has_results(consultation):

@@ -145,17 +145,15 @@ def download_name(item) -> str:
     return f"evidence-{item.pk}-{slugify(item.title)[:60] or 'file'}{extension}"
 
 
-@require_http_methods(["GET", "HEAD"])
-def evidence_download(request, pk):
-    item = get_evidence_for_user(request.access, pk)
+def file_response(item):
+    """The evidence file as a download that no browser runs or shows inline; 404 when it is not a file
+    or its file has gone. Also serves a consultation's public documents (consultations/views/public.py)."""
     if item.kind != Evidence.Kind.FILE or not item.file.name:
         raise Http404
     try:
         handle = default_storage.open(item.file.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    if request.method == "GET":
-        evidence.evidence_downloaded(by=request.user, evidence=item)
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -163,8 +161,17 @@ def evidence_download(request, pk):
         content_type=item.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
     # Should a browser ever show it anyway, nothing in it may run or load.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def evidence_download(request, pk):
+    item = get_evidence_for_user(request.access, pk)
+    response = file_response(item)
+    if request.method == "GET":
+        evidence.evidence_downloaded(by=request.user, evidence=item)
+    response["Cache-Control"] = "no-store"
     response.audited = True  # evidence_downloaded() wrote the event, naming the evidence
     return response
