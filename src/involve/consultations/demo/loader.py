@@ -240,6 +240,8 @@ def _equality(response, rng, postcodes):
         # Most answer; a few skip a question or prefer not to say.
         roll = rng.random()
         answers[category.key] = "" if roll < 0.05 else codes[-1] if roll < 0.12 else rng.choice(codes[:-1])
+    if answers.get("sex") == "male" and answers.get("pregnancy_maternity") == "yes":
+        answers["pregnancy_maternity"] = "no"  # made up, but not absurd
     if EqualityRecord.objects.filter(subject_kind="consultation_response", subject_id=response.pk).exists():
         return
     record_answers(
