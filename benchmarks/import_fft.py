@@ -25,10 +25,10 @@ import csv
 import datetime
 import hashlib
 import io
-import os
 import random
-import sys
 import time
+
+from engagement_lists import setup_django
 
 TARGET_SECONDS = 60
 SERVICES = [
@@ -105,18 +105,6 @@ def parse_args():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=11)
     return parser.parse_args()
-
-
-def setup_django():
-    if not os.environ.get("DATABASE_URL"):
-        sys.exit("Set DATABASE_URL to an empty database (scripts/benchmark.sh does this).")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "involve.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def comment(rng, rating):

@@ -38,6 +38,8 @@ import sys
 import time
 import urllib.parse
 
+from engagement_lists import setup_django
+
 TARGET_PER_SECOND = 500
 COMMENTS = [
     "The staff were kind and explained everything.",
@@ -56,18 +58,6 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: involve serve's)")
     parser.add_argument("--port", type=int, default=0, help="port for involve serve (default: a free one)")
     return parser.parse_args()
-
-
-def setup_django():
-    if not os.environ.get("DATABASE_URL"):
-        sys.exit("Set DATABASE_URL to an empty database (scripts/benchmark.sh does this).")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "involve.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def make_survey():
@@ -404,9 +394,7 @@ def main():
     from involve.consultations.models import Response
 
     consultation = make_survey()
-    path = reverse(
-        "have_your_say:respond", kwargs={"org": consultation.organisation_id, "slug": consultation.slug}
-    )
+    path = reverse("have_your_say:respond", kwargs={"org": consultation.organisation_id, "slug": consultation.slug})
     port = args.port or free_port()
     connection.close()
     server = start_server(port, args.workers)

@@ -12,13 +12,41 @@ import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from involve.organisations.permissions import Action
+from involve.organisations.models import Role
+from involve.organisations.permissions import ROLE_ACTIONS, Action
 
 # Kinds of URL, which decide what each person should get (see the app's test_permissions.py).
 LIST = "list"  # every signed-in member; the page holds only what they may read
 CREATE = "create"  # in the person's active organisation, if their role allows the action
 OBJECT = "object"  # one record: another organisation's does not exist for them
 PAGE = "page"  # a page of the active organisation (or one it owns), if the role allows the action
+
+
+# The cast (tests/conftest.py) by name, and the role each acts in; the outsider belongs nowhere.
+PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
+ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
+    "region_reader": Role.VIEWER,
+    "trust_admin": Role.ADMINISTRATOR,
+}
+
+
+def expected_status(person, action, kind=OBJECT):
+    """What `person` should get for a GET of an org_a URL of `kind` that needs `action`."""
+    if person == "outsider":
+        return 404 if kind == OBJECT else 403
+    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
+    if kind == LIST:
+        return 200
+    if kind == CREATE:
+        # Everyone creates in their own active organisation, if their role allows it.
+        return 200 if allowed else 403
+    if person.startswith("a_"):
+        return 200 if allowed else 403
+    if person == "region_reader":
+        # Reads the records of organisations below, never changes them.
+        return 200 if action == Action.VIEW else 403
+    # org_b, and org_a's own trust (below it), cannot even see that org_a's records exist.
+    return 404
 
 
 @dataclass(frozen=True)

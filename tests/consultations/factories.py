@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from involve.consultations import scales
+from involve.consultations import responding, scales
 from involve.consultations.models import Answer, Consultation, ImportRun, Question, Response, Section
 
 from ..engagement.factories import TODAY, days  # noqa: F401  (one clock for every test)
@@ -58,16 +58,7 @@ def make_response(consultation, answers=None, **fields):
     several, a number for a rating, a dict for a grid."""
     response = Response.objects.create(organisation=consultation.organisation, consultation=consultation, **fields)
     for question, value in (answers or {}).items():
-        answer = Answer(response=response, question=question)
-        if question.kind in scales.TEXT_KINDS:
-            answer.text = value
-        elif question.kind in scales.ONE_CHOICE_KINDS:
-            answer.choice = value
-        elif question.kind == Question.Kind.RATING:
-            answer.number = value
-        else:
-            answer.value = value
-        answer.save()
+        Answer.objects.create(response=response, question=question, **responding.answer_fields(question, value))
     return response
 
 

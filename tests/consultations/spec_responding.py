@@ -47,28 +47,10 @@ def _draft(w, **extra):
 
 
 def _document(w):
-    import hashlib
+    from ..engagement.factories import make_activity, make_file_evidence
 
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from involve.engagement.models import Evidence
-
-    from ..engagement.factories import make_activity, make_evidence
-
-    pdf = b"%PDF-1.4\n%%EOF\n"
     c = records_for(w).consultation
-    evidence = make_evidence(
-        make_activity(w.org_a, title="Walk listening"),
-        title="The proposal",
-        kind=Evidence.Kind.FILE,
-        url="",
-        original_name="proposal.pdf",
-        content_type="application/pdf",
-        size=len(pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        file=default_storage.save("evidence/proposal.pdf", ContentFile(pdf)),
-    )
+    evidence = make_file_evidence(make_activity(w.org_a, title="Walk listening"), title="The proposal")
     c.documents.add(evidence)
     return {"org": c.organisation_id, "slug": c.slug, "pk": evidence.pk}
 

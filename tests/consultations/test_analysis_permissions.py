@@ -9,10 +9,9 @@ from django.urls import reverse
 from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
 from involve.consultations.models import Answer, Response
-from involve.organisations.models import Role
-from involve.organisations.permissions import ROLE_ACTIONS, Action
+from involve.organisations.permissions import Action
 
-from ..matrix import OBJECT
+from ..matrix import OBJECT, PEOPLE, expected_status
 from . import spec_analysis
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +21,6 @@ URLS += [
     ("response_export", ("consultation", "csv"), Action.VIEW, OBJECT),
     ("response_export", ("consultation", "xlsx"), Action.VIEW, OBJECT),
 ]
-PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
-ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
-    "region_reader": Role.VIEWER,
-    "trust_admin": Role.ADMINISTRATOR,
-}
 
 
 def _url(records, name, needs):
@@ -34,17 +28,6 @@ def _url(records, name, needs):
         record, fmt = needs
         return reverse(f"consultations:{name}", args=[getattr(records, record).pk, fmt])
     return reverse(f"consultations:{name}", args=[getattr(records, needs).pk])
-
-
-def expected_status(person, action):
-    if person == "outsider":
-        return 404
-    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
-    if person.startswith("a_"):
-        return 200 if allowed else 403
-    if person == "region_reader":
-        return 200 if action == Action.VIEW else 403
-    return 404
 
 
 def test_every_analysis_url_is_tested_here():

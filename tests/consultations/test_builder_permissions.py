@@ -15,10 +15,9 @@ from django.utils import timezone
 from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
 from involve.equality.models import EqualityRecord
-from involve.organisations.models import Role
 from involve.organisations.permissions import ROLE_ACTIONS, Action
 
-from ..matrix import CREATE, LIST, OBJECT
+from ..matrix import OBJECT, PEOPLE, ROLE_OF, expected_status
 from .spec_builder import ROWS
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +29,6 @@ CHANGE_URLS = [u for u in OBJECT_URLS if u[2] != Action.VIEW]
 # whoever asks, so they cannot show a missing check by changing something).
 NOT_NOW = {"consultation_publish", "consultation_reopen", "consultation_publish_results"}
 
-PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
-ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
-    "region_reader": Role.VIEWER,
-    "trust_admin": Role.ADMINISTRATOR,
-}
-
 
 def _url(records, name, arg):
     if arg is None:
@@ -43,21 +36,6 @@ def _url(records, name, arg):
     if arg in ("csv", "xlsx"):
         return reverse(f"consultations:{name}", args=[arg])
     return reverse(f"consultations:{name}", args=[getattr(records, arg).pk])
-
-
-def expected_status(person, action, kind):
-    if person == "outsider":
-        return 404 if kind == OBJECT else 403
-    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
-    if kind == LIST:
-        return 200
-    if kind == CREATE:
-        return 200 if allowed else 403
-    if person.startswith("a_"):
-        return 200 if allowed else 403
-    if person == "region_reader":
-        return 200 if action == Action.VIEW else 403
-    return 404
 
 
 @pytest.mark.parametrize("person", PEOPLE)

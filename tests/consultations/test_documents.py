@@ -1,37 +1,21 @@
 """Background documents on the public page: only the evidence the team ticked, downloadable by anyone
 while the consultation is public, never shown inline, and only the organisation's own evidence."""
 
-import hashlib
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from involve.consultations import services
 from involve.consultations.models import Consultation
-from involve.engagement.models import Evidence
 
-from ..engagement.factories import make_activity, make_evidence
+from ..engagement.factories import PDF, make_activity, make_file_evidence
 from .factories import make_consultation
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 def _file(activity, title):
-    return make_evidence(
-        activity,
-        title=title,
-        kind=Evidence.Kind.FILE,
-        url="",
-        original_name="proposal.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256=hashlib.sha256(PDF).hexdigest(),
-        file=default_storage.save("evidence/proposal.pdf", ContentFile(PDF)),
-    )
+    return make_file_evidence(activity, title=title, original_name="proposal.pdf")
 
 
 @pytest.fixture

@@ -13,36 +13,19 @@ from django.urls import reverse
 from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
 from involve.consultations.imports import services
-from involve.organisations.models import Role
-from involve.organisations.permissions import ROLE_ACTIONS, Action
+from involve.organisations.permissions import Action
 
-from ..matrix import OBJECT
+from ..matrix import OBJECT, PEOPLE, expected_status
 from .spec_imports import ROWS, SAMPLES, with_file
 
 pytestmark = pytest.mark.django_db
 
 URLS = [(name.removeprefix("consultations:"), needs, action, kind) for name, needs, action, kind in ROWS]
 CHANGE_URLS = [u for u in URLS if u[2] != Action.VIEW]
-PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
-ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
-    "region_reader": Role.VIEWER,
-    "trust_admin": Role.ADMINISTRATOR,
-}
 
 
 def _url(records, name, arg):
     return reverse(f"consultations:{name}", args=[getattr(records, arg).pk])
-
-
-def expected_status(person, action, kind):
-    if person == "outsider":
-        return 404
-    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
-    if person.startswith("a_"):
-        return 200 if allowed else 403
-    if person == "region_reader":
-        return 200 if action == Action.VIEW else 403
-    return 404  # org_b, and org_a's own trust (below it), cannot see that org_a's records exist
 
 
 @pytest.fixture

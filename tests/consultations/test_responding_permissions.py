@@ -12,31 +12,12 @@ from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
 from involve.consultations import submission
 from involve.consultations.models import Consultation
-from involve.organisations.models import Role
-from involve.organisations.permissions import ROLE_ACTIONS, Action
 
-from ..matrix import OBJECT
+from ..matrix import PEOPLE, expected_status
 from .factories import make_consultation, make_question
 from .spec_responding import PUBLIC, ROWS
 
 pytestmark = pytest.mark.django_db
-
-PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
-ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
-    "region_reader": Role.VIEWER,
-    "trust_admin": Role.ADMINISTRATOR,
-}
-
-
-def expected_status(person, action, kind):
-    if person == "outsider":
-        return 404 if kind == OBJECT else 403
-    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
-    if person.startswith("a_"):
-        return 200 if allowed else 403
-    if person == "region_reader":
-        return 200 if action == Action.VIEW else 403
-    return 404
 
 
 def _url(records, name, needs):

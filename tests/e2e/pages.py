@@ -10,22 +10,15 @@ takes the test `world` (tests/e2e/conftest.py) and returns the URL's kwargs for 
 A pattern that cannot be filled fails the browser tests by name, so no page is left unchecked.
 """
 
-import hashlib
 import types
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-
-from involve.engagement.models import Evidence
 
 from ..consultations import spec as consultations_spec
 from ..engagement import factories as eng
-
-PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 def _engagement(w):
@@ -48,16 +41,7 @@ def _engagement(w):
             terms=eng.make_terms(partner),
             tag=eng.make_tag(org),
             link=eng.make_evidence(decision),
-            file=eng.make_evidence(
-                activity,
-                kind=Evidence.Kind.FILE,
-                url="",
-                original_name="notes.pdf",
-                content_type="application/pdf",
-                size=len(PDF),
-                sha256=hashlib.sha256(PDF).hexdigest(),
-                file=default_storage.save("evidence/notes.pdf", ContentFile(PDF)),
-            ),
+            file=eng.make_file_evidence(activity, original_name="notes.pdf"),
         )
     return w.engagement
 

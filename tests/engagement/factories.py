@@ -1,6 +1,7 @@
 """Engagement records for tests, made straight through the ORM (services are tested on their own)."""
 
 import datetime
+import hashlib
 
 from involve.core.dates import today
 from involve.engagement.models import (
@@ -75,6 +76,28 @@ def make_evidence(owner, title="Notes of the meeting", dated=None, **fields):
     )
     refresh_involvement([owner.pk] if key == "decision" else owner.decisions.values_list("pk", flat=True))
     return evidence
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def make_file_evidence(owner, title="Notes of the meeting", **fields):
+    """Evidence that is a small stored PDF, as the upload service would leave it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    return make_evidence(
+        owner,
+        title=title,
+        kind=Evidence.Kind.FILE,
+        url="",
+        original_name=fields.pop("original_name", "notes.pdf"),
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        file=default_storage.save("evidence/notes.pdf", ContentFile(PDF)),
+        **fields,
+    )
 
 
 def make_partner(organisation, name="Healthwatch Alpha", **fields):

@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from involve.audit.middleware import ACCESS_ACTIONS
 from involve.audit.models import AuditEvent
-from involve.organisations.models import Role
 from involve.organisations.permissions import ROLE_ACTIONS, Action
 
-from ..matrix import CREATE, EXEMPT, LIST, OBJECT
+from ..matrix import EXEMPT, OBJECT, PEOPLE, ROLE_OF, expected_status
 from .factories import TODAY
 from .matrix import ROWS
 
@@ -25,12 +24,6 @@ URLS = [(row.name.removeprefix("engagement:"), row.needs, row.action, row.kind) 
 OBJECT_URLS = [u for u in URLS if u[3] == OBJECT]
 CHANGE_URLS = [u for u in OBJECT_URLS if u[2] != Action.VIEW]
 
-PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
-ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
-    "region_reader": Role.VIEWER,
-    "trust_admin": Role.ADMINISTRATOR,
-}
-
 
 def _url(records, name, arg):
     if arg is None:
@@ -38,24 +31,6 @@ def _url(records, name, arg):
     if arg in ("csv", "xlsx"):
         return reverse(f"engagement:{name}", args=[arg])
     return reverse(f"engagement:{name}", args=[getattr(records, arg).pk])
-
-
-def expected_status(person, action, kind):
-    if person == "outsider":
-        return 404 if kind == OBJECT else 403
-    allowed = action in ROLE_ACTIONS[ROLE_OF[person]]
-    if kind == LIST:
-        return 200
-    if kind == CREATE:
-        # Everyone creates in their own active organisation, if their role allows it.
-        return 200 if allowed else 403
-    if person.startswith("a_"):
-        return 200 if allowed else 403
-    if person == "region_reader":
-        # Reads the records of organisations below, never changes them.
-        return 200 if action == Action.VIEW else 403
-    # org_b, and org_a's own trust (below it), cannot even see that org_a's records exist.
-    return 404
 
 
 @pytest.mark.parametrize("person", PEOPLE)

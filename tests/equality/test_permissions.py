@@ -7,18 +7,12 @@ import pytest
 from django.urls import reverse
 
 from involve.equality.models import EqualityRecord
-from involve.organisations.models import Role
 from involve.organisations.permissions import ROLE_ACTIONS, Action
 
 from ..consultations import spec_equality
+from ..matrix import PEOPLE, ROLE_OF
 
 pytestmark = pytest.mark.django_db
-
-PEOPLE = [f"a_{r.value}" for r in Role] + [f"b_{r.value}" for r in Role] + ["region_reader", "trust_admin", "outsider"]
-ROLE_OF = {f"{p}_{r.value}": r for p in "ab" for r in Role} | {
-    "region_reader": Role.VIEWER,
-    "trust_admin": Role.ADMINISTRATOR,
-}
 
 
 def expected(person, action):

@@ -16,7 +16,7 @@ from involve.equality.management.commands.equality_load_sample import load_sampl
 from involve.equality.models import EqualityRecord, PostcodeArea
 from involve.equality.services import record_answers
 
-from .. import scales
+from .. import responding, scales
 from ..imports import services as imports
 from ..models import Answer, Consultation, ImportRun, Question, Response, Section
 from .data import COMMENTS, CONSULTATIONS, FFT_DEMO
@@ -164,14 +164,6 @@ def _consultation(organisation, lead, spec):
     return consultation
 
 
-def _visible(question, answers):
-    if question.condition_question_id is None:
-        return True
-    given = answers.get(question.condition_question_id)
-    given = given if isinstance(given, list) else [given]
-    return any(g in question.condition_values for g in given)
-
-
 def _answer(question, rng):
     keys = [o["key"] for o in question.options]
     if question.kind in scales.TEXT_KINDS:
@@ -191,7 +183,9 @@ def _answer(question, rng):
 
 
 def _responses(consultation, count, rng, postcodes):
-    questions = list(consultation.questions.order_by("position"))
+    questions = list(
+        consultation.questions.select_related("section__condition_question", "condition_question").order_by("position")
+    )
     start, end = consultation.opens_at, min(consultation.closes_at, timezone.now())
     span = (end - start).total_seconds()
     for _ in range(count):
@@ -208,29 +202,16 @@ def _responses(consultation, count, rng, postcodes):
         )
         given, rows = {}, []
         for question in questions:
-            if not _visible(question, given):
+            if not responding.asked(question, given):
                 continue
             value = _answer(question, rng)
             if value in (None, "") or (not question.required and rng.random() < 0.1):
                 continue
-            given[question.pk] = value
-            rows.append(_row(response, question, value))
+            given[question.code] = value
+            rows.append(Answer(response=response, question=question, **responding.answer_fields(question, value)))
         Answer.objects.bulk_create(rows)
         if consultation.ask_equality and rng.random() < 0.8:
             _equality(response, rng, postcodes)
-
-
-def _row(response, question, value):
-    answer = Answer(response=response, question=question)
-    if question.kind in scales.TEXT_KINDS:
-        answer.text = value
-    elif question.kind in scales.ONE_CHOICE_KINDS:
-        answer.choice = value
-    elif question.kind == Question.Kind.RATING:
-        answer.number = value
-    else:
-        answer.value = value
-    return answer
 
 
 def _equality(response, rng, postcodes):
