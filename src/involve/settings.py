@@ -92,6 +92,8 @@ if PRODUCTION and any("*" in h for h in ALLOWED_HOSTS) and not ALLOW_ANY_HOST:
     raise ImproperlyConfigured(
         "INVOLVE_ALLOWED_HOSTS must name the host names, not '*' (set INVOLVE_ALLOW_ANY_HOST=true to override)"
     )
+# A refused form (most often cookies blocked) gets a page in words for people, not Django's.
+CSRF_FAILURE_VIEW = "involve.core.views.csrf_failure"
 CSRF_TRUSTED_ORIGINS = [o for o in (env("INVOLVE_CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 
 INSTALLED_APPS = [

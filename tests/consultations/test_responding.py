@@ -332,6 +332,29 @@ def test_the_hub_lists_open_then_closed_then_results_and_searches(cast, client):
     assert "Closed one" in found and "Open one" not in found
 
 
+def test_the_hub_shows_past_consultations_a_page_at_a_time_newest_first(cast, client):
+    from involve.consultations.views.public import HUB_PAGE_SIZE
+
+    now = timezone.now()
+    for n in range(HUB_PAGE_SIZE + 3):
+        make_consultation(
+            cast.org_a,
+            title=f"Closed number {n:02d}",
+            opens_at=now - datetime.timedelta(days=100 + n),
+            closes_at=now - datetime.timedelta(days=1 + n),
+        )
+    make_consultation(cast.org_a, title="Still open")
+    url = reverse("have_your_say:hub", kwargs={"org": cast.org_a.pk})
+    first = client.get(url).content.decode()
+    assert "Still open" in first and "Closed number 00" in first and f"Closed number {HUB_PAGE_SIZE - 1}" in first
+    assert f"Closed number {HUB_PAGE_SIZE}" not in first and "closed_page=2" in first
+    second = client.get(url, {"closed_page": 2}).content.decode()
+    assert f"Closed number {HUB_PAGE_SIZE + 2}" in second and "Closed number 00" not in second
+    assert "Still open" in second  # open ones are always shown
+    welsh = client.get(url, HTTP_ACCEPT_LANGUAGE="cy").content.decode()
+    assert "Nesaf" in welsh
+
+
 def test_question_text_is_escaped(cast, client):
     c = make_consultation(cast.org_a, title="<b>Bold</b> plan", slug="bold-plan", paging=ALL)
     make_question(c, "single_choice", "<script>alert(1)</script>", code="x", help_text="<img src=x onerror=alert(1)>")

@@ -40,6 +40,12 @@ permission_denied = _error("errors/403.html", 403)
 page_not_found = _error("errors/404.html", 404)
 
 
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal (settings.CSRF_FAILURE_VIEW), in words for people: most often cookies are
+    blocked, and nothing they typed was sent."""
+    return render(request, "errors/csrf.html", status=403)
+
+
 def server_error(request):
     # Rendered without the request context: whatever broke must not break the error page too.
     from django.template.loader import render_to_string

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from involve.core.forms import Form
+from involve.core.pagination import paginate
 from involve.core.upload_guard import anonymous_body_limit
 from involve.engagement.views.evidence import file_response
 from involve.organisations.models import Organisation
@@ -42,6 +43,7 @@ INVALID, REFUSED, TOO_MANY = 400, 403, 429
 # memory (under FILE_UPLOAD_MAX_MEMORY_SIZE), never written to disk.
 ANSWERS_MAX_BYTES = 1024 * 1024
 SEARCH_MAX = 200
+HUB_PAGE_SIZE = 20
 
 
 def public_consultation(org, slug):
@@ -106,6 +108,9 @@ def hub(request, org):
             groups["closed"].append(consultation)
     groups["closed"].reverse()
     groups["results"].sort(key=lambda c: c.results_published_at or c.closes_at or now, reverse=True)
+    # Past consultations build up over the years: a page of each at a time, newest first.
+    groups["closed"] = paginate(request, groups["closed"], HUB_PAGE_SIZE, param="closed_page")
+    groups["results"] = paginate(request, groups["results"], HUB_PAGE_SIZE, param="results_page")
     return render(
         request,
         "consultations/public/hub.html",
