@@ -112,11 +112,9 @@ def submit(
     """Store one response: the Response, its Answers and (when the person answered some and agreed)
     the equality answers, in one transaction. A second submit with the same idempotency key stores
     nothing and returns the first response. `answers` must have passed responding.validate_response.
-    Entered by staff (`by`): recorded in the audit log as response.enter."""
-    if idempotency_key:
-        existing = Response.objects.filter(consultation=consultation, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    Entered by staff (`by`): recorded in the audit log as response.enter. The pages look for an earlier
+    response with the key before validating; here the unique constraint decides, so a second submit
+    costs no extra query on the way in."""
     questions = {q.code: q for q in (questions or consultation.questions.all())}
     unknown = set(answers) - set(questions)
     if unknown:
@@ -134,7 +132,7 @@ def submit(
                 service=service,
             )
     except IntegrityError:
-        # The same form sent twice at the same moment: the other request stored it.
+        # The same form sent twice (or at the same moment): the first one is kept.
         existing = Response.objects.filter(consultation=consultation, idempotency_key=idempotency_key).first()
         if existing is None:
             raise
