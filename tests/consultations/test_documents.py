@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from involve.consultations import services
 from involve.consultations.models import Consultation
+from involve.engagement.models import Evidence
 
 from ..engagement.factories import PDF, make_activity, make_file_evidence
 from .factories import make_consultation
@@ -73,3 +74,10 @@ def test_the_form_offers_only_the_organisations_own_evidence(cast, client_for, p
     html = html.content.decode()
     assert "The proposal, for the public" in html and "Notes of the meeting" in html
     assert "Their internal notes" not in html and f'value="{theirs.pk}"' not in html
+
+
+def test_a_document_title_is_shown_as_text(client, published):
+    consultation, chosen, _ = published
+    Evidence.objects.filter(pk=chosen.pk).update(title="<script>alert(1)</script>")
+    html = client.get(_page(consultation)).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
