@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "involve.engagement",
     "involve.equality",
     "involve.consultations",
+    "involve.insight",
     "involve.site",
 ]
 

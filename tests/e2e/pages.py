@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ..consultations import spec as consultations_spec
 from ..engagement import factories as eng
+from ..insight import spec as insight_spec
 
 
 def _engagement(w):
@@ -111,6 +112,7 @@ for _register in ("decision", "activity", "programme", "partner"):
     OBJECTS[f"engagement:{_register}_export"] = lambda w: {"fmt": "csv"}
 # Consultations, public pages and equality: declared by each part (tests/consultations/spec.py).
 OBJECTS.update(consultations_spec.OBJECTS)
+OBJECTS.update(insight_spec.OBJECTS)
 
 
 def url_patterns():

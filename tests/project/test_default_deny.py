@@ -7,6 +7,7 @@ anyone remembering to add it here. Adding a public page means adding it to PUBLI
 import pytest
 
 from ..consultations import spec as consultations_spec
+from ..insight import spec as insight_spec
 from ..urlwalk import all_patterns, sample_url
 
 # Pages a person who is not signed in may reach, and why.
@@ -31,6 +32,7 @@ PUBLIC = {
     "mfa_reauthenticate",
     # The public consultation hub and response pages (tests/consultations/spec_responding.py).
     *consultations_spec.PUBLIC,
+    *insight_spec.PUBLIC,
 }
 
 

@@ -32,6 +32,7 @@ from involve.engagement.services import refresh_involvement
 from ..consultations import spec as consultations_spec
 from ..e2e.pages import urls_to_visit
 from ..engagement import factories
+from ..insight import spec as insight_spec
 from ..world import build_world
 
 EDIT, ADD = "edit", "add"
@@ -66,6 +67,7 @@ FORMS = {
     "organisations:member_edit": EDIT,
     # Consultations, public pages and equality: declared by each part (tests/consultations/spec.py).
     **consultations_spec.FORMS,
+    **insight_spec.FORMS,
 }
 # Sign-in, password and two-factor pages are django-allauth's forms, tested in tests/organisations/test_auth.py; they
 # hold no record of ours.
@@ -73,6 +75,7 @@ EXEMPT_PREFIXES = ("account_", "mfa_")
 EXEMPT = {
     "organisations:switch": "a choice between buttons, one per organisation: no record is edited",
     **consultations_spec.FORM_EXEMPT,
+    **insight_spec.FORM_EXEMPT,
 }
 
 

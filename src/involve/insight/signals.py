@@ -1,0 +1,1 @@
+"""Starts background classification when text is captured (filled in by the pipeline)."""
