@@ -356,14 +356,19 @@ class Quote(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A person took it away: kept (not deleted) so the machine never suggests it again for the theme.
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["theme", "-confirmed_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["theme", "comment"], name="one_quote_per_theme_comment")]
 
     class PersonalData:
-        personal = ["confirmed_by"]
-        none = ["id", "organisation", "theme", "comment", "proposed_at", "confirmed_at"]
+        personal = ["confirmed_by", "removed_by"]
+        none = ["id", "organisation", "theme", "comment", "proposed_at", "confirmed_at", "removed_at"]
 
     def __str__(self):
         return f"Quote for {self.theme_id}"
