@@ -75,6 +75,7 @@ PEOPLE = [
 AREA_LOADERS: list[str] = [
     "involve.engagement.demo",
     "involve.consultations.demo",
+    "involve.insight.demo",
 ]
 
 

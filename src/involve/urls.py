@@ -9,6 +9,7 @@ urlpatterns = [
     path("consultations/", include("involve.consultations.urls")),
     path("have-your-say/", include("involve.consultations.public_urls")),
     path("equality/", include("involve.equality.urls")),
+    path("insight/", include("involve.insight.urls")),
     path("accounts/", include("allauth.urls")),
 ]
 

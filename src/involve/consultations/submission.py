@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from involve.audit import services as audit
 from involve.equality.services import record_answers
 
-from . import responding
+from . import responding, signals
 from .models import Answer, Consultation, Question, Response, ResponseDraft
 
 FORM_TOKEN_SALT = "involve.consultations.form_token"
@@ -161,6 +161,8 @@ def submit(
             new={"consultation": consultation.pk, "channel": channel, "answers": len(answers)},
             target_label=f"{consultation.title} ({response.reference})",
         )
+    # Analysis (insight) picks the text up once this is committed: capture never waits for it.
+    signals.send_on_commit(consultation, response_ids=[response.pk])
     return response
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from involve.audit import services as audit
 
+from .. import signals
 from ..models import REFERENCE_ALPHABET, Answer, ImportRun, Question, Response
 
 BATCH = 5_000
@@ -94,6 +95,7 @@ def commit(run: ImportRun, result, questions, *, by, source_references=False):
         target=consultation,
         new={**counts, "import": run.pk, "layout": run.layout},
     )
+    signals.send_on_commit(consultation, import_run=run)
     return counts
 
 
