@@ -63,7 +63,7 @@ def _posts(pages):
 
 def _state():
     return (
-        list(Quote.objects.order_by("pk").values_list("pk", "confirmed_at")),
+        list(Quote.objects.order_by("pk").values_list("pk", "confirmed_at", "removed_at")),
         list(DuplicateGroup.objects.order_by("pk").values_list("pk", "is_campaign")),
         AuditEvent.objects.filter(action__startswith="insight.").count(),
     )
@@ -99,7 +99,7 @@ def test_an_editor_confirms_marks_and_removes(cast, pages, client_for):
     client = client_for(cast.a_contributor)
     for url, data in _posts(pages):
         assert client.post(url, data).status_code == 302, url
-    assert not Quote.objects.filter(pk=pages.quote.pk).exists()
+    assert Quote.objects.get(pk=pages.quote.pk).removed_at is not None
     assert DuplicateGroup.objects.get(pk=pages.group.pk).is_campaign
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"insight.quote_confirm", "insight.quote_remove", "insight.duplicate_campaign"} <= actions

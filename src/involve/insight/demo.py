@@ -1,7 +1,7 @@
 """Demo insight: the demo's consultation answers, imported FFT comments and activity notes classified
 at once (not left to the worker), grouped into duplicates, with quotes suggested for each theme."""
 
-from involve.consultations.demo.data import ORGANISATION
+from involve.consultations.demo.loader import ORGANISATION
 
 from . import duplicates, quotes, services
 from .models import Comment

@@ -11,6 +11,8 @@ MUST_FLAG = [
     "I feel like ending it all",
     "thoughts of sucide were ignored",
     "a nurse hit me when I asked for water",
+    "I was scared to tell anyone that my carer hits me when nobody is around",
+    "she kicks him when the staff are not looking",
     "the carer slapped my mum",
     "I was pushed me against the wall, he pushed me",
     "she came home covered in bruises",
@@ -42,6 +44,8 @@ MUST_FLAG = [
 ]
 
 MUST_NOT_FLAG = [
+    "the new clinic beats my expectations",
+    "the team hit every target this year",
     "waited too long",
     "the nurse was brilliant",
     "Staff were friendly and helpful",

@@ -23,7 +23,7 @@ _RULES = [
     ),
     (
         "Mentions physical abuse or violence",
-        r"\b(hit\s+me|hitting\s+me|(was|been|got|being)\s+(hit|kicked|punched|slapped|beaten)|(hit|kicked|punched|slapped)\s+by|hit\s+(him|her|them|my)|slapp?ed|punch(ed|ing)?|kick(ed|ing)\s+(me|him|her)"
+        r"\b((hits?|hitting|kicks?|kicking|punch(es)?|slaps?|slapping|beats?|beating)\s+(me|him|her|them|us|patients?|residents?|my\s+(mum|mam|mom|dad|mother|father|son|daughter|wife|husband|partner|child|brother|sister|nan|gran))|hit\s+me|hitting\s+me|(was|been|got|being)\s+(hit|kicked|punched|slapped|beaten)|(hit|kicked|punched|slapped)\s+by|hit\s+(him|her|them|my)|slapp?ed|punch(ed|ing)?|kick(ed|ing)\s+(me|him|her)"
         r"|beat(en)?\s+(me|him|her|up)|pushed\s+me|shov(ed|ing)|assault\w*|assualt\w*|physical(ly)?\s+abus\w*"
         r"|manhandl\w*|rough(ly)?\s+handl\w*|bruis\w*|grabb?ed\s+(me|my|him|her)|strangl\w*|chok(ed|ing)\s+(me|him|her))",
     ),
