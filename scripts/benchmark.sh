@@ -3,6 +3,8 @@
 #
 #   scripts/benchmark.sh engagement_lists [its options]
 #   scripts/benchmark.sh import_fft --rows 100000   (one million FFT rows without --rows)
+#   scripts/benchmark.sh insight [--repeats 3]      (benchmarks/insight/run.py against pxtextmining;
+#                                                    no database: builds the anchor's venv, then runs)
 #
 # Needs what `make test` installs (the virtualenv, Debian's postgresql package).
 set -euo pipefail
@@ -10,8 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/.venv/bin
-NAME=${1:?usage: scripts/benchmark.sh NAME [options], NAME one of: $(ls benchmarks | sed -n 's/\.py$//p' | xargs)}
+NAME=${1:?usage: scripts/benchmark.sh NAME [options], NAME one of: $(ls benchmarks | sed -n 's/\.py$//p' | xargs) insight}
 shift
+if [[ $NAME == insight ]]; then
+  benchmarks/insight/setup_anchor.sh
+  exec "$BIN/python" benchmarks/insight/run.py "$@"
+fi
 [[ -f benchmarks/$NAME.py ]] || { echo "No benchmarks/$NAME.py" >&2; exit 2; }
 
 WORK=$(mktemp -d)
