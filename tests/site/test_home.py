@@ -330,6 +330,7 @@ def test_the_site_collects_each_apps_navigation_in_order():
         "engagement:programme_list",
         "engagement:partner_list",
         "consultations:consultation_list",
+        "insight:overview",
         "equality:report",
         "organisations:list",
         "organisations:members",

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from involve.audit import services as audit
+from involve.audit import writes
 from involve.core.progress import task_run_start
 
 from . import pipeline
@@ -210,8 +211,7 @@ def review_comment(*, by, comment, seen, decisions=None, add_theme=None, sentime
     """Record a person's review of one comment: decisions on labels ({label id: "accepted" | "rejected"
     | ""}), a theme to add, a corrected 3-point sentiment, and whether it is reviewed. Values equal to
     what is stored change nothing. Returns the number of changes; raises ChangedMeanwhile."""
-    audit.take_turn()
-    record = Comment.objects.select_for_update().get(pk=comment.pk)
+    record = writes.lock(comment)  # takes the audit turn; a comment deleted meanwhile is a page, not a 500
     if seen_token(record) != seen:
         raise ChangedMeanwhile
     now = timezone.now()
@@ -306,8 +306,7 @@ def handle_flag(*, by, flag, state, reason, seen):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter the reason for your decision"})
-    audit.take_turn()
-    record = SafeguardingFlag.objects.select_for_update().select_related("comment").get(pk=flag.pk)
+    record = writes.lock(flag)
     if flag_seen_token(record) != seen:
         raise ChangedMeanwhile
     if record.state == state and record.handling_reason == reason:

@@ -17,8 +17,9 @@ from django.urls import reverse
 
 from involve.consultations.models import Consultation
 from involve.core import forms as core_forms
+from involve.core.conflicts import RecordGone
 from involve.core.models import TaskRun
-from involve.core.pages import INVALID, apply_errors, posted
+from involve.core.pages import INVALID, apply_errors, posted, typed_values
 from involve.core.pagination import paginate
 from involve.organisations.models import Membership
 from involve.organisations.permissions import Action
@@ -138,6 +139,8 @@ def comment_detail(request, pk):
                         sentiment3=form.sentiment(),
                         reviewed=form.cleaned_data["reviewed"],
                     )
+                except RecordGone:  # deleted while the person reviewed it: say so, and show what they chose
+                    return render(request, "core/record_gone.html", {"typed": typed_values(form)}, status=404)
                 except services.ChangedMeanwhile:
                     messages.error(
                         request,
@@ -386,6 +389,8 @@ def flag_detail(request, pk):
                     reason=form.cleaned_data["reason"],
                     seen=form.cleaned_data["seen"],
                 )
+            except RecordGone:  # deleted while the person reviewed it: say so, and show what they chose
+                return render(request, "core/record_gone.html", {"typed": typed_values(form)}, status=404)
             except services.ChangedMeanwhile:
                 messages.error(
                     request,
