@@ -150,3 +150,18 @@ def load_declarations():
             if app not in declared[row.name]:
                 declared[row.name].append(app)
     return declared, EXEMPT
+
+
+def join_parts(package: str, parts) -> tuple:
+    """One area's declarations joined from its spec_<part>.py modules (any name may be missing):
+    (ROWS, EXEMPT, OBJECTS, FORMS, FORM_EXEMPT, PUBLIC)."""
+    rows, exempt, objects, forms, form_exempt, public = [], {}, {}, {}, {}, set()
+    for part in parts:
+        module = importlib.import_module(f"{package}.spec_{part}")
+        rows += getattr(module, "ROWS", [])
+        exempt |= getattr(module, "EXEMPT", {})
+        objects |= getattr(module, "OBJECTS", {})
+        forms |= getattr(module, "FORMS", {})
+        form_exempt |= getattr(module, "FORM_EXEMPT", {})
+        public |= set(getattr(module, "PUBLIC", ()))
+    return rows, exempt, objects, forms, form_exempt, public

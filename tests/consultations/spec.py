@@ -9,16 +9,8 @@
 Each part keeps these in its own spec_<part>.py with the same names (any may be missing).
 """
 
-import importlib
+from ..matrix import join_parts
 
 PARTS = ("builder", "responding", "imports", "analysis", "equality")
 
-ROWS, EXEMPT, OBJECTS, FORMS, FORM_EXEMPT, PUBLIC = [], {}, {}, {}, {}, set()
-for _part in PARTS:
-    _module = importlib.import_module(f"{__package__}.spec_{_part}")
-    ROWS += getattr(_module, "ROWS", [])
-    EXEMPT |= getattr(_module, "EXEMPT", {})
-    OBJECTS |= getattr(_module, "OBJECTS", {})
-    FORMS |= getattr(_module, "FORMS", {})
-    FORM_EXEMPT |= getattr(_module, "FORM_EXEMPT", {})
-    PUBLIC |= set(getattr(_module, "PUBLIC", ()))
+ROWS, EXEMPT, OBJECTS, FORMS, FORM_EXEMPT, PUBLIC = join_parts(__package__, PARTS)

@@ -6,16 +6,8 @@ Parts: review (classification pipeline, review queue, corrections, retraining, s
 pages (insight pages, duplicates and campaigns, quotes, exports).
 """
 
-import importlib
+from ..matrix import join_parts
 
 PARTS = ("review", "pages")
 
-ROWS, EXEMPT, OBJECTS, FORMS, FORM_EXEMPT, PUBLIC = [], {}, {}, {}, {}, set()
-for _part in PARTS:
-    _module = importlib.import_module(f"{__package__}.spec_{_part}")
-    ROWS += getattr(_module, "ROWS", [])
-    EXEMPT |= getattr(_module, "EXEMPT", {})
-    OBJECTS |= getattr(_module, "OBJECTS", {})
-    FORMS |= getattr(_module, "FORMS", {})
-    FORM_EXEMPT |= getattr(_module, "FORM_EXEMPT", {})
-    PUBLIC |= set(getattr(_module, "PUBLIC", ()))
+ROWS, EXEMPT, OBJECTS, FORMS, FORM_EXEMPT, PUBLIC = join_parts(__package__, PARTS)
