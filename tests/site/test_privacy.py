@@ -90,7 +90,9 @@ def world(cast):
     comment = make_comment(cast.org_a, text="Jane Whitfield was kind", sentiment_coded_by=jane, reviewed_by=jane)
     Comment.objects.filter(pk=comment.pk).update(masked_text="Ask for Jane Whitfield")
     make_label(comment, decided_by=jane, decision="accepted")
-    make_flag(comment, handled_by=jane, handling_reason="Jane Whitfield phoned the team")
+    make_flag(
+        comment, reasons="Names someone: 'Jane Whitfield'", handled_by=jane, handling_reason="Jane Whitfield phoned"
+    )
     make_model_version(cast.org_a, version="jane-1", trained_by=jane)
     make_reviewer(cast.org_a, jane)
     other = make_comment(cast.org_a, text="The car park is full")

@@ -71,6 +71,8 @@ class Theme(models.Model):
 
     class PersonalData:
         none = ["id", "framework", "category", "name", "description", "examples", "position"]
+        # Reference text of the published framework (or an organisation's own codes), written about the work.
+        about_the_work = ["description", "examples"]
 
     def __str__(self):
         return self.name
@@ -319,8 +321,9 @@ class SafeguardingFlag(models.Model):
         ordering = ["-raised_at", "pk"]
 
     class PersonalData:
-        personal = ["handled_by", "handling_reason"]
-        none = ["id", "comment", "reasons", "probability", "raised_at", "state", "handled_at", "notified"]
+        # The reasons quote the words of the comment that matched a rule, so they are as personal as the comment.
+        personal = ["handled_by", "handling_reason", "reasons"]
+        none = ["id", "comment", "probability", "raised_at", "state", "handled_at", "notified"]
 
     def __str__(self):
         return f"Safeguarding flag on {self.comment_id}"
