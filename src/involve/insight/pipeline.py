@@ -24,6 +24,7 @@ from involve.audit import services as audit
 from involve.consultations.models import Answer, Question
 from involve.consultations.moderation import masked
 
+from .learning import safeguarding
 from .models import Comment, Label, ModelVersion, SafeguardingFlag, SafeguardingReviewer, Theme
 from .text import text_hash
 
@@ -244,23 +245,15 @@ def _apply(comment, prediction, version, themes) -> int:
 # Safeguarding
 
 
-def _assess(text, prediction):
-    from .learning import safeguarding
-
-    return safeguarding.assess(text, prediction)
-
-
 def raise_flag(comment, prediction=None) -> int:
     """Flag the comment if safeguarding.assess gives reasons (once: a flag is never raised twice), and
     email the organisation's safeguarding reviewers at once. Returns 1 if a flag was raised."""
-    reasons = _assess(comment.text, prediction)
+    reasons = safeguarding.assess(comment.text, prediction)
     if not reasons or SafeguardingFlag.objects.filter(comment=comment).exists():
         return 0
     probability = None
     if prediction is not None:
-        from .learning.safeguarding import FEELING_SAFE
-
-        probability = prediction.probabilities.get(FEELING_SAFE)
+        probability = prediction.probabilities.get(safeguarding.FEELING_SAFE)
     flag = SafeguardingFlag.objects.create(
         comment=comment,
         reasons="\n".join(r.replace("\n", " ") for r in reasons)[:2000],
